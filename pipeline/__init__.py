@@ -1,0 +1,1 @@
+"""itnews: Italian news summarisation pipeline (ingest, summarise, evaluate)."""

@@ -1,0 +1,84 @@
+"""The embedded extractive summariser: Lead-k, position-aware centrality, budget, redundancy."""
+
+import pytest
+
+from pipeline.extractive import content_stems, select_sentences, summarise, word_count
+
+SENTENCES = [
+    "Il governo ha approvato la riforma delle pensioni dopo tre giorni di trattative con i sindacati.",
+    "La riforma delle pensioni alza l'età minima di uscita a 64 anni per chi ha iniziato a lavorare tardi.",
+    "I sindacati hanno giudicato la riforma delle pensioni insufficiente e annunciano uno sciopero.",
+    "Intanto a Milano una mostra dedicata a Caravaggio ha superato i centomila visitatori in un mese.",
+    "Secondo il ministero la riforma delle pensioni farà risparmiare due miliardi di euro in cinque anni.",
+    "Il voto finale in Parlamento sulla riforma delle pensioni è previsto entro la fine di marzo.",
+]
+
+
+@pytest.mark.parametrize("method,count", [("lead1", 1), ("lead2", 2), ("lead3", 3)])
+def test_lead_k_takes_the_first_k_sentences(method, count):
+    assert summarise(SENTENCES, method) == " ".join(SENTENCES[:count])
+
+
+def test_summary_is_whole_sentences_in_article_order_within_budget():
+    for budget in (20, 40, 60, 90):
+        chosen = select_sentences(SENTENCES, budget)
+        assert chosen == sorted(chosen)
+        assert sum(word_count(SENTENCES[i]) for i in chosen) <= budget
+        summary = summarise(SENTENCES, "extractive", budget)
+        assert summary == " ".join(SENTENCES[i] for i in chosen)
+
+
+def test_larger_budget_never_drops_words():
+    sizes = [sum(word_count(SENTENCES[i]) for i in select_sentences(SENTENCES, b)) for b in (20, 40, 60, 120)]
+    assert sizes == sorted(sizes)
+    assert sizes[-1] > sizes[0]
+
+
+def test_off_topic_sentence_is_not_chosen():
+    assert 3 not in select_sentences(SENTENCES, 80)
+
+
+def test_central_sentence_beats_an_off_topic_first_sentence():
+    off_topic_first = [SENTENCES[3], *SENTENCES[:3], *SENTENCES[4:]]
+    assert select_sentences(off_topic_first, 20) != [0]
+
+
+def test_position_breaks_ties_between_equally_central_sentences():
+    unrelated = [
+        "Il treno regionale per Bologna è partito con quaranta minuti di ritardo stamattina.",
+        "Una nuova specie di orchidea è stata trovata dai botanici sulle colline toscane.",
+        "La squadra di pallavolo femminile ha vinto il campionato europeo a Bruxelles.",
+        "Il prezzo del grano duro è sceso del dieci per cento sui mercati internazionali.",
+    ]
+    assert select_sentences(unrelated, 15) == [0]
+
+
+def test_near_duplicate_sentences_are_not_both_chosen():
+    repeated = SENTENCES[1].replace("64 anni", "sessantaquattro anni")
+    sentences = [SENTENCES[0], SENTENCES[1], repeated, *SENTENCES[2:]]
+    chosen = select_sentences(sentences, 200)
+    assert not {1, 2} <= set(chosen)
+
+
+def test_short_fragments_are_not_chosen_when_real_sentences_exist():
+    sentences = ["Le reazioni", *SENTENCES]
+    assert 0 not in select_sentences(sentences, 200)
+
+
+def test_budget_smaller_than_any_sentence_gives_the_best_single_sentence():
+    assert len(select_sentences(SENTENCES, 5)) == 1
+
+
+def test_italian_stemming_and_stop_words():
+    assert content_stems("Le pensioni della pensione") == content_stems("pensione pensioni")
+    assert "della" not in content_stems("Le pensioni della città")
+    assert content_stems("perché però") == []
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="unknown"):
+        summarise(SENTENCES, "textrank")
+
+
+def test_empty_article_gives_empty_summary():
+    assert summarise([], "extractive") == ""
