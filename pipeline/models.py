@@ -1,0 +1,315 @@
+"""Seq2seq models: presets, loading from the Hugging Face cache / hub / a local directory, generation.
+
+A model is named by a preset (``models/presets.toml``), a hub id, or a local directory. Hub ids
+resolve through the standard Hugging Face cache (``HF_HOME``, ``HF_HUB_OFFLINE``): the cache is
+tried first without touching the network; only on a miss, and when not offline, is the hub asked.
+Everything family-specific (language codes, forced first token, prompts, dtype, generation
+settings) comes from the preset, or for a bare hub id or directory from `FAMILY_DEFAULTS`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+PRESETS_FILE = MODELS_DIR / "presets.toml"
+
+# Batches are formed by length so that padding is small; a batch holds at most this many input
+# tokens (sequences x longest length). CPU generation gains little past a few thousand tokens.
+BATCH_TOKENS = {"cpu": 6144, "cuda": 65536}
+MAX_BATCH_SIZE = {"cpu": 16, "cuda": 128}
+
+
+class ModelUnavailable(Exception):
+    """A model that cannot be loaded; the CLI prints ``error: <name>: <reason>``."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Everything needed to run one model: where it lives and how to prompt and decode it."""
+
+    name: str
+    task: str  # summarise | translate | instruct
+    hub_id: str
+    family: str  # marian | bart | mbart | mbart50 | t5 | mt5 | nllb
+    source_lang: str = "it"
+    target_lang: str = "it"
+    forced_bos_token: str = ""
+    prefix: str = ""
+    prompt_it: str = ""  # instruct presets: templates with {text}
+    prompt_en: str = ""
+    max_input_tokens: int = 512
+    dtype: dict = field(default_factory=lambda: {"cpu": "float32", "cuda": "float16"})
+    generate: dict = field(default_factory=dict)
+    config: str = ""  # models/-relative path of the architecture's config.json (for `itnews bench`)
+    licence: str = ""
+    parameters: str = ""
+    size_on_disk: str = ""
+    notes: str = ""
+
+
+@functools.cache
+def load_presets() -> tuple[dict[str, Preset], dict[str, str]]:
+    """The presets by name, and the ``[defaults]`` table (summariser, translator)."""
+    with PRESETS_FILE.open("rb") as file:
+        data = tomllib.load(file)
+    presets = {name: Preset(name=name, **values) for name, values in data["presets"].items()}
+    return presets, data.get("defaults", {})
+
+
+# For a hub id or directory that is not a preset: settings by the config's model_type and role.
+SUMMARY_GENERATION = {
+    "num_beams": 4,
+    "max_new_tokens": 128,
+    "no_repeat_ngram_size": 3,
+    "early_stopping": True,
+}
+TRANSLATION_GENERATION = {"num_beams": 4, "max_new_tokens": 200, "early_stopping": True}
+FAMILY_BY_MODEL_TYPE = {
+    "marian": "marian",
+    "bart": "bart",
+    "mbart": "mbart",
+    "t5": "t5",
+    "mt5": "mt5",
+    "m2m_100": "nllb",
+}
+FAMILY_DEFAULTS = {  # (source_lang, target_lang for a translator, forced first token for a translator)
+    "mbart": {"source_lang": "it_IT", "target_lang": "it_IT"},
+    "mbart50": {"source_lang": "it_IT", "target_lang": "en_XX", "forced_bos_token": "en_XX"},
+    "nllb": {"source_lang": "ita_Latn", "target_lang": "eng_Latn", "forced_bos_token": "eng_Latn"},
+}
+HALF_PRECISION_UNSAFE = {"t5", "mt5"}  # T5-family activations overflow in float16
+
+
+def preset_for(spec: str, task: str, config: dict) -> Preset:
+    """Settings for a model given by hub id or directory, from its config.json."""
+    family = FAMILY_BY_MODEL_TYPE.get(config.get("model_type", ""), config.get("model_type", "unknown"))
+    if family == "mbart" and task == "translate":
+        family = "mbart50"
+    defaults = dict(FAMILY_DEFAULTS.get(family, {}))
+    if task != "translate":
+        defaults.pop("forced_bos_token", None)
+        defaults["target_lang"] = defaults.get("source_lang", "it")
+    return Preset(
+        name=spec,
+        task=task,
+        hub_id=spec,
+        family=family,
+        max_input_tokens=int(config.get("max_position_embeddings") or 512),
+        dtype={"cpu": "float32", "cuda": "bfloat16" if family in HALF_PRECISION_UNSAFE else "float16"},
+        generate=dict(TRANSLATION_GENERATION if task == "translate" else SUMMARY_GENERATION),
+        **defaults,
+    )
+
+
+def resolve_device(requested: str) -> str:
+    """``auto`` is CUDA when present, else CPU; an explicit CUDA request must be satisfiable."""
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cpu":
+        return "cpu"
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ModelUnavailable(requested, "CUDA was requested but no CUDA device is available")
+        index = int(requested.partition(":")[2] or 0)
+        if index >= torch.cuda.device_count():
+            raise ModelUnavailable(requested, f"no CUDA device {index} ({torch.cuda.device_count()} present)")
+        return f"cuda:{index}"
+    raise ModelUnavailable(requested, "device must be auto, cpu, cuda or cuda:N")
+
+
+def is_cached(hub_id: str) -> bool:
+    """Whether a hub model is in the local Hugging Face cache (no network, no torch import)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(hub_id, "config.json"), str)
+
+
+def cached_revision(hub_id: str) -> str | None:
+    """The commit a cached hub id resolved to: its snapshot folder's name (None for a directory)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    if Path(hub_id).expanduser().exists():
+        return None
+    config_path = try_to_load_from_cache(hub_id, "config.json")
+    if not isinstance(config_path, str) or "snapshots" not in Path(config_path).parts:
+        return None
+    return Path(config_path).parent.name
+
+
+def how_to_get(name: str) -> str:
+    return (
+        f"run `itnews models pull {name}` on a connected machine (or copy its HF cache here), "
+        "or pass a local model directory"
+    )
+
+
+@dataclass
+class Generated:
+    text: str
+    input_tokens: int
+    truncated: bool
+
+
+class Seq2SeqModel:
+    """A loaded model and tokenizer with the preset's settings; generates in length-sorted batches."""
+
+    def __init__(self, spec: str, task: str, device: str = "auto"):
+        presets, _ = load_presets()
+        preset = presets.get(spec)
+        if preset is not None and task != "instruct" and preset.task not in (task, "instruct"):
+            raise ModelUnavailable(spec, f"preset is a {preset.task} model, not usable to {task}")
+        self.device = resolve_device(device)
+        source = preset.hub_id if preset else spec
+        self.tokenizer, self.model, config = load_pretrained(spec, source)
+        self.preset = preset or preset_for(spec, task, config)
+        self.source = source
+        self.revision = cached_revision(source)
+        self._place_on_device()
+        if self.preset.source_lang and hasattr(self.tokenizer, "src_lang"):
+            self.tokenizer.src_lang = self.preset.source_lang
+        tokenizer_limit = getattr(self.tokenizer, "model_max_length", 0) or 0
+        self.max_input_tokens = min(
+            self.preset.max_input_tokens, tokenizer_limit or self.preset.max_input_tokens
+        )
+
+    def _place_on_device(self) -> None:
+        import torch
+
+        device_type = self.device.split(":")[0]
+        self.dtype_name = self.preset.dtype.get(device_type, "float32")
+        self.model.to(device=self.device, dtype=getattr(torch, self.dtype_name))
+        self.model.eval()
+
+    @property
+    def generation_settings(self) -> dict:
+        settings = {
+            k: v for k, v in self.preset.generate.items() if not (k == "no_repeat_ngram_size" and not v)
+        }
+        if self.preset.forced_bos_token:
+            settings["forced_bos_token_id"] = self.tokenizer.convert_tokens_to_ids(
+                self.preset.forced_bos_token
+            )
+        return settings
+
+    def provenance(self) -> dict:
+        return {
+            "name": self.preset.name,
+            "id": self.source,
+            "revision": self.revision,
+            "family": self.preset.family,
+            "generation": self.generation_settings,
+            "device": self.device,
+            "dtype": self.dtype_name,
+        }
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=True)["input_ids"]]
+
+    def generate(self, texts: list[str], **overrides) -> list[Generated]:
+        """One output per input, in input order. Inputs longer than the model's limit are truncated."""
+        import torch
+
+        if not texts:
+            return []
+        texts = [self.preset.prefix + text for text in texts]
+        lengths = self.count_tokens(texts)
+        settings = {**self.generation_settings, **overrides}
+        outputs: list[Generated | None] = [None] * len(texts)
+        with torch.inference_mode():
+            for batch in length_sorted_batches(lengths, self.max_input_tokens, self.device):
+                encoded = self.tokenizer(
+                    [texts[i] for i in batch],
+                    return_tensors="pt",
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_input_tokens,
+                ).to(self.device)
+                generated = self.model.generate(**encoded, **settings)
+                decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+                for i, text in zip(batch, decoded, strict=True):
+                    outputs[i] = Generated(
+                        text=text.strip(),
+                        input_tokens=lengths[i],
+                        truncated=lengths[i] > self.max_input_tokens,
+                    )
+        return outputs  # type: ignore[return-value]
+
+
+def length_sorted_batches(lengths: list[int], max_length: int, device: str) -> list[list[int]]:
+    """Indices grouped longest first, each group within the device's token budget."""
+    device_type = device.split(":")[0]
+    budget, max_size = BATCH_TOKENS[device_type], MAX_BATCH_SIZE[device_type]
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    for index in order:
+        longest = min(lengths[batches[-1][0]], max_length) if batches else 0
+        if batches and len(batches[-1]) < max_size and longest * (len(batches[-1]) + 1) <= budget:
+            batches[-1].append(index)
+        else:
+            batches.append([index])
+    return batches
+
+
+def load_pretrained(name: str, source: str):
+    """Tokenizer, model and config dict via ``from_pretrained``: the cache first, then the hub."""
+    from huggingface_hub import constants
+    from huggingface_hub.utils import logging as hub_logging
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers.utils import logging as transformers_logging
+
+    path = Path(source).expanduser()
+    if source.startswith((".", "/", "~")) or path.exists():
+        if not (path / "config.json").is_file():
+            raise ModelUnavailable(name, f"{source} is not a model directory (no config.json)")
+        source = str(path)
+    # Download retries, load reports and progress bars would bury our one-line messages.
+    hub_logging.set_verbosity_error()
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+    attempts = [True] if constants.HF_HUB_OFFLINE or path.exists() else [True, False]
+    for local_only in attempts:
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only)
+            model = AutoModelForSeq2SeqLM.from_pretrained(source, local_files_only=local_only)
+            return tokenizer, model, model.config.to_dict()
+        except (OSError, ValueError) as err:
+            last_error = err
+    if path.exists():
+        raise ModelUnavailable(name, f"cannot load the model in {source}: {first_line(last_error)}")
+    where = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "the Hugging Face Hub cannot be reached"
+    raise ModelUnavailable(name, f"not in the local Hugging Face cache and {where}; {how_to_get(name)}")
+
+
+def first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def pull(name: str) -> Path:
+    """Download a preset's or hub id's files into the Hugging Face cache; returns the snapshot dir."""
+    from huggingface_hub import snapshot_download
+
+    presets, _ = load_presets()
+    hub_id = presets[name].hub_id if name in presets else name
+    patterns = ["*.json", "*.model", "*.spm", "*.txt", "*.safetensors", "tokenizer*"]
+    try:
+        return Path(snapshot_download(hub_id, allow_patterns=patterns))
+    except Exception as err:  # network and hub errors come in many types; one line is what a user needs
+        raise ModelUnavailable(name, f"download failed: {first_line(err)}") from None
+
+
+def architecture_config(preset: Preset) -> dict:
+    """The preset's published config.json values (keys starting with ``_`` are our notes)."""
+    data = json.loads((MODELS_DIR / preset.config).read_text(encoding="utf-8"))
+    return {key: value for key, value in data.items() if not key.startswith("_")}
