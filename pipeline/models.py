@@ -179,10 +179,13 @@ class Seq2SeqModel:
         self._place_on_device()
         if self.preset.source_lang and hasattr(self.tokenizer, "src_lang"):
             self.tokenizer.src_lang = self.preset.source_lang
-        tokenizer_limit = getattr(self.tokenizer, "model_max_length", 0) or 0
-        self.max_input_tokens = min(
-            self.preset.max_input_tokens, tokenizer_limit or self.preset.max_input_tokens
-        )
+        # The preset's limit, unless the tokenizer or the position table says less.
+        limits = [
+            self.preset.max_input_tokens,
+            getattr(self.tokenizer, "model_max_length", None),
+            getattr(self.model.config, "max_position_embeddings", None),
+        ]
+        self.max_input_tokens = min(limit for limit in limits if limit)
 
     def _place_on_device(self) -> None:
         import torch

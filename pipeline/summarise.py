@@ -96,16 +96,10 @@ class Summariser:
         article becomes one error result instead of sinking its neighbours."""
         try:
             return self._summarise_batch(articles)
-        except Exception:
+        except Exception as err:  # any failure of the model, on whatever input
             if len(articles) == 1:
-                raise
-        results = []
-        for article in articles:
-            try:
-                results.extend(self._summarise_batch([article]))
-            except Exception as err:  # any failure of the model on this one article
-                results.append(Result(id=article.id, status="error", error=f"{type(err).__name__}: {err}"))
-        return results
+                return [Result(id=articles[0].id, status="error", error=f"{type(err).__name__}: {err}")]
+        return [result for article in articles for result in self.summarise([article])]
 
     def _summarise_batch(self, articles: list[Article]) -> list[Result]:
         warnings = [list(article.warnings) + self.notices for article in articles]
@@ -138,7 +132,10 @@ class Summariser:
             summaries = self._timed_share(
                 timings,
                 "summarise_it_s",
-                lambda: [extractive.summarise(a.sentences, method, self.options.max_words) for a in articles],
+                lambda: [
+                    extractive.summarise(a.sentences, method, self.options.max_words, a.title)
+                    for a in articles
+                ],
             )
             return summaries, none
         prompt = "prompt_it" if self.instruct else None

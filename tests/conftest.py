@@ -34,3 +34,31 @@ def cli():
         return completed
 
     return run
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> Path:
+    """Tiny random models of every family the presets use, saved with save_pretrained."""
+    from tests.tiny_models import FAMILIES, build_tiny_model
+
+    root = tmp_path_factory.mktemp("tiny-models")
+    for family in FAMILIES:
+        build_tiny_model(family, root / family)
+    return root
+
+
+TEST_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture(scope="session")
+def hub_cache(tiny_models, tmp_path_factory) -> Path:
+    """An HF_HOME whose hub cache holds tiny models under test repo ids and under the ids of the
+    default presets, laid out as huggingface_hub does (snapshots/<commit>, refs/main)."""
+    from tests.tiny_models import hub_cache_layout
+
+    home = tmp_path_factory.mktemp("hf-home")
+    for family in ("t5", "marian"):
+        hub_cache_layout(tiny_models / family, home, f"itnews-test/tiny-{family}", TEST_COMMIT)
+    hub_cache_layout(tiny_models / "mbart", home, "ARTeLab/mbart-summarization-ilpost", TEST_COMMIT)
+    hub_cache_layout(tiny_models / "marian", home, "Helsinki-NLP/opus-mt-it-en", TEST_COMMIT)
+    return home

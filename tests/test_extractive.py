@@ -38,9 +38,15 @@ def test_off_topic_sentence_is_not_chosen():
     assert 3 not in select_sentences(SENTENCES, 80)
 
 
-def test_central_sentence_beats_an_off_topic_first_sentence():
-    off_topic_first = [SENTENCES[3], *SENTENCES[:3], *SENTENCES[4:]]
-    assert select_sentences(off_topic_first, 20) != [0]
+def test_headline_similarity_lifts_a_later_sentence():
+    unrelated = [
+        "Il treno regionale per Bologna è partito con quaranta minuti di ritardo stamattina.",
+        "Una nuova specie di orchidea è stata trovata dai botanici sulle colline toscane.",
+        "La squadra di pallavolo femminile ha vinto il campionato europeo a Bruxelles.",
+        "Il prezzo del grano duro è sceso del dieci per cento sui mercati internazionali.",
+    ]
+    assert select_sentences(unrelated, 26) == [0, 1]
+    assert select_sentences(unrelated, 26, headline="Pallavolo, l'Italia campione europea") == [0, 2]
 
 
 def test_position_breaks_ties_between_equally_central_sentences():
