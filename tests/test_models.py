@@ -23,7 +23,7 @@ INPUTS = [
     "Il governo ha approvato la legge di bilancio.",
     "La squadra è tornata in testa alla classifica dopo la vittoria di domenica sera contro la Juventus.",
     "Secondo l'Istat l'inflazione è scesa.",
-    "Il sindaco ha detto che la città avrà presto una nuova linea della metropolitana e più autobus elettrici.",
+    "Il sindaco ha detto che la città avrà presto una nuova linea della metropolitana e più bus elettrici.",
 ]
 
 

@@ -106,22 +106,25 @@ def corpus_texts() -> list[str]:
     lines: list[str] = []
     for path in sorted((CORPUS / "articles").glob("*.txt")):
         lines += _read_text(path).splitlines()
-    for path in sorted((CORPUS / "_parts").glob("*.jsonl")):
-        for row in path.read_text(encoding="utf-8").splitlines():
-            if row.strip():
-                record = json.loads(row)
-                lines += [record.get("title") or "", record.get("summary_it") or ""]
+    for record in _corpus_records("index.jsonl"):
+        lines.append(record.get("title") or "")
+    for record in _corpus_records("references.jsonl"):
+        lines.append(record.get("summary_it") or "")
     lines += _ITALIAN.splitlines()
     return [line.strip() for line in lines if line.strip()]
+
+
+def _corpus_records(name: str) -> list[dict]:
+    path = CORPUS / name
+    if not path.exists():
+        return []
+    return [json.loads(row) for row in path.read_text(encoding="utf-8").splitlines() if row.strip()]
 
 
 def english_texts() -> list[str]:
     """English lines for Marian's target side: ``summary_en`` of the reference summaries plus built-ins."""
     lines: list[str] = []
-    for path in sorted((CORPUS / "_parts").glob("*.jsonl")):
-        for row in path.read_text(encoding="utf-8").splitlines():
-            if row.strip() and (summary := json.loads(row).get("summary_en")):
-                lines.append(summary)
+    lines += [record.get("summary_en") or "" for record in _corpus_records("references.jsonl")]
     lines += _ENGLISH.splitlines()
     return [line.strip() for line in lines if line.strip()]
 
