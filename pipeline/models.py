@@ -172,10 +172,22 @@ class Seq2SeqModel:
             raise ModelUnavailable(spec, f"preset is a {preset.task} model, not usable to {task}")
         self.device = resolve_device(device)
         source = preset.hub_id if preset else spec
-        self.tokenizer, self.model, config = load_pretrained(spec, source)
-        self.preset = preset or preset_for(spec, task, config)
-        self.source = source
-        self.revision = cached_revision(source)
+        tokenizer, model, config = load_pretrained(spec, source)
+        preset = preset or preset_for(spec, task, config)
+        self._adopt(preset, tokenizer, model, source, cached_revision(source))
+
+    @classmethod
+    def from_parts(cls, preset: Preset, tokenizer, model, source: str, device: str = "auto") -> Seq2SeqModel:
+        """A model built in memory (`itnews bench`'s random-weight architectures) run with a preset's
+        settings; ``source`` says where it came from in the provenance."""
+        built = cls.__new__(cls)
+        built.device = resolve_device(device)
+        built._adopt(preset, tokenizer, model, source, revision=None)
+        return built
+
+    def _adopt(self, preset: Preset, tokenizer, model, source: str, revision: str | None) -> None:
+        self.tokenizer, self.model, self.preset = tokenizer, model, preset
+        self.source, self.revision = source, revision
         self._place_on_device()
         if self.preset.source_lang and hasattr(self.tokenizer, "src_lang"):
             self.tokenizer.src_lang = self.preset.source_lang
@@ -239,7 +251,11 @@ class Seq2SeqModel:
                     truncation=True,
                     max_length=self.max_input_tokens,
                 ).to(self.device)
-                generated = self.model.generate(**encoded, **settings)
+                inputs = dict(encoded)
+                beams = settings.get("num_beams", 1)
+                if beams > 1 and self.model.config.is_encoder_decoder:
+                    inputs |= self._encode_once(encoded, beams)
+                generated = self.model.generate(**inputs, **settings)
                 decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
                 for i, text in zip(batch, decoded, strict=True):
                     outputs[i] = Generated(
@@ -248,6 +264,67 @@ class Seq2SeqModel:
                         truncated=lengths[i] > self.max_input_tokens,
                     )
         return outputs  # type: ignore[return-value]
+
+    def _encode_once(self, encoded, beams: int) -> dict:
+        """Encoder outputs and cross-attention keys/values for ``generate``, computed once per input.
+
+        transformers 5 runs the encoder once per input, but then projects the encoder output to each
+        decoder layer's cross-attention keys/values once per *beam* (the beams are copies of the input)
+        and copies all of them again at every beam-search step. Here the projection runs on the inputs
+        alone, and `shared_cross_attention_cache` skips the copies; the outputs are the same.
+        """
+        import torch
+        from transformers import DynamicCache, EncoderDecoderCache
+
+        config = self.model.config.get_text_config(decoder=True)
+        encoder_outputs = self.model.get_encoder()(
+            input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]
+        )
+        cross = DynamicCache(config=config)
+        # One decoder step fills the cross-attention cache; any token will do, the keys/values depend
+        # only on the encoder output.
+        self.model.get_decoder()(
+            input_ids=torch.zeros((len(encoded["input_ids"]), 1), dtype=torch.long, device=self.device),
+            encoder_hidden_states=encoder_outputs.last_hidden_state,
+            encoder_attention_mask=encoded["attention_mask"],
+            past_key_values=EncoderDecoderCache(DynamicCache(config=config), cross),
+            use_cache=True,
+        )
+        cross.batch_repeat_interleave(beams)
+        cache = shared_cross_attention_cache()(DynamicCache(config=config), cross)
+        return {"encoder_outputs": encoder_outputs, "past_key_values": cache}
+
+
+@functools.cache
+def shared_cross_attention_cache() -> type:
+    """An encoder-decoder cache whose cross-attention part beam search leaves in place.
+
+    Beam search reorders beams only within one input, and an input's beams have identical
+    cross-attention keys/values, so reordering them is a no-op that transformers 5 still performs as
+    a copy of the whole cross-attention cache at every step: on CPU that copy was up to half of a
+    BART-base batch's time (eval/BENCHMARKS.md).
+    """
+    from transformers import EncoderDecoderCache
+
+    class SharedCrossAttentionCache(EncoderDecoderCache):
+        def reorder_cache(self, beam_idx) -> None:
+            self.self_attention_cache.reorder_cache(beam_idx)
+
+    return SharedCrossAttentionCache
+
+
+def quantize_int8(model) -> None:
+    """Dynamic int8 quantization of the linear layers, in place, for CPU: int8 weights, activations
+    quantized on the fly. Opt-in: outputs change slightly (eval/BENCHMARKS.md)."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        # torch 2.10+ deprecates quantized tensors (pytorch#184982); the dynamic int8 kernels still run.
+        warnings.filterwarnings("ignore", message=".*quantize.*deprecated", category=UserWarning)
+        quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
 def length_sorted_batches(lengths: list[int], max_length: int, device: str) -> list[list[int]]:

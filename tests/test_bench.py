@@ -1,0 +1,95 @@
+"""`itnews bench` on tiny versions of the presets' architectures: beam search batched as the loop does it
+one by one, forced output lengths, the result record, and the command line's argument checks."""
+
+import json
+
+import pytest
+
+from pipeline.bench import (
+    SUMMARY_TOKENS,
+    CorpusTokenizer,
+    LengthForcer,
+    bench,
+    build_model,
+    train_pieces,
+    translation_lengths,
+)
+from pipeline.models import Seq2SeqModel, load_presets
+
+INPUTS = [
+    "Il governo ha approvato la legge di bilancio.",
+    "La squadra è tornata in testa alla classifica dopo la vittoria di domenica sera contro la Juventus.",
+    "Secondo l'Istat l'inflazione è scesa.",
+    "Il sindaco ha detto che la città avrà presto una nuova linea della metropolitana.",
+]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models are all per-operation overhead, which a second thread only adds to."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("family", ["bart", "marian"])
+def test_batched_beam_search_equals_the_loop_one_by_one(tiny_models, family):
+    model = Seq2SeqModel(str(tiny_models / family), "summarise", "cpu")
+    settings = {**model.generation_settings, "num_beams": 4, "max_new_tokens": 12, "early_stopping": True}
+    batched = [g.text for g in model.generate(INPUTS, **settings)]
+    alone = []
+    for text in INPUTS:  # the model card's loop: plain transformers generate, one input at a time
+        generated = model.model.generate(**model.tokenizer(text, return_tensors="pt"), **settings)
+        alone.append(model.tokenizer.decode(generated[0], skip_special_tokens=True).strip())
+    assert batched == alone
+    assert len(set(alone)) > 1  # different inputs, different outputs: order is really checked
+
+
+@pytest.mark.parametrize("num_beams", [1, 3])
+def test_forced_lengths_are_exact(num_beams):
+    preset = load_presets()[0]["opus-mt-it-en"]
+    model, _ = build_model(preset, tiny=True)
+    tokenizer = CorpusTokenizer(train_pieces(INPUTS * 20), model)
+    forcer = LengthForcer(model, translation_lengths(preset))
+    encoded = tokenizer(INPUTS, return_tensors="pt", padding=True)
+    targets = translation_lengths(preset)(encoded["attention_mask"].sum(dim=1).tolist())
+    generated = model.generate(**encoded, num_beams=num_beams, max_new_tokens=5)
+    eos = model.generation_config.eos_token_id
+    lengths = [row[1:].tolist().index(eos) + 1 for row in generated]  # after the decoder start token
+    assert lengths == targets and len(set(targets)) > 1
+    assert forcer.tokens == sum(targets)
+
+
+def test_bench_records_on_tiny_architectures():
+    results = [r.to_dict() for r in bench(["bart-it-fanpage", "opus-mt-it-en"], 3, "cpu", tiny=True)]
+    assert [(r["preset"], r["role"]) for r in results] == [
+        ("bart-it-fanpage", "summarise"),
+        ("opus-mt-it-en", "translate"),
+    ]
+    for r in results:
+        json.dumps(r)
+        assert r["device"] == "cpu" and r["articles"] == 3
+        assert r["articles_per_s"] > 0 and r["baseline_articles_per_s"] > 0
+        assert 0 <= r["speedup"] < float("inf") and 0 <= r["agreement"] <= 1
+        assert 0 < r["p50_s"] <= r["p95_s"] and r["peak_rss_mb"] > 0 and r["peak_gpu_mb"] is None
+    summaries = results[0]  # each forced to SUMMARY_TOKENS tokens
+    assert summaries["tokens_per_s"] / summaries["articles_per_s"] == pytest.approx(SUMMARY_TOKENS, rel=0.01)
+
+
+def test_cli_bench_help_and_argument_errors(cli):
+    helped = cli("bench", "--help")
+    assert helped.returncode == 0 and "--preset" in helped.stdout and "--articles" in helped.stdout
+    unknown = cli("bench", "--preset", "nope")
+    assert unknown.returncode == 2 and "unknown preset nope" in unknown.stderr
+    assert cli("bench", "--articles", "0").returncode == 2
+    assert cli("bench", "--quantize", "--device", "cuda").returncode == 2
+
+
+@pytest.mark.skipif("__import__('torch').cuda.is_available()")
+def test_cli_bench_without_cuda_is_a_one_line_error(cli):
+    completed = cli("bench", "--device", "cuda", "--preset", "opus-mt-it-en")
+    assert completed.returncode == 1 and completed.stdout == ""
+    assert completed.stderr.strip() == "error: cuda: CUDA was requested but no CUDA device is available"
