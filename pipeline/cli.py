@@ -98,12 +98,38 @@ TranslatorOption = Annotated[
     ),
 ]
 DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu, cuda or cuda:N.")]
+LangOption = Annotated[str, typer.Option("--lang", help="Summary languages: it, en or it,en.")]
+MethodOption = Annotated[
+    str | None,
+    typer.Option("--method", help="Use an extractive method: extractive (centrality), lead1, lead2, lead3."),
+]
+MaxWordsOption = Annotated[
+    int, typer.Option("--max-words", min=10, help="Word budget of extractive summaries.")
+]
 LongOption = Annotated[
     str,
     typer.Option(
         "--long", help="Articles past the model's input limit: truncate, or chunk and summarise again."
     ),
 ]
+
+
+def summary_options(method, model, translator, max_words, lang, device, long):
+    """The SummaryOptions of `summarise` and `batch`, with their arguments checked."""
+    from pipeline.extractive import METHODS
+    from pipeline.summarise import SummaryOptions
+
+    if method is not None and method not in METHODS:
+        raise typer.BadParameter(f"choose from {', '.join(METHODS)}", param_hint="--method")
+    return SummaryOptions(
+        method=method,
+        model=model,
+        translator=translator,
+        max_words=max_words,
+        languages=parse_languages(lang),
+        device=device,
+        long=long,
+    )
 
 
 def build_summariser(options):
@@ -124,16 +150,9 @@ def build_summariser(options):
 def summarise(
     paths: Paths,
     as_json: JsonFlag = False,
-    lang: Annotated[str, typer.Option("--lang", help="Summary languages: it, en or it,en.")] = "it,en",
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--method", help="Use an extractive method: extractive (centrality), lead1, lead2, lead3."
-        ),
-    ] = None,
-    max_words: Annotated[
-        int, typer.Option("--max-words", min=10, help="Word budget of extractive summaries.")
-    ] = 60,
+    lang: LangOption = "it,en",
+    method: MethodOption = None,
+    max_words: MaxWordsOption = 60,
     model: ModelOption = None,
     translator: TranslatorOption = None,
     device: DeviceOption = "auto",
@@ -141,21 +160,7 @@ def summarise(
     strict_lang: StrictLang = False,
 ) -> None:
     """Summarise articles in Italian and English."""
-    from pipeline.extractive import METHODS
-    from pipeline.summarise import SummaryOptions
-
-    languages = parse_languages(lang)
-    if method is not None and method not in METHODS:
-        raise typer.BadParameter(f"choose from {', '.join(METHODS)}", param_hint="--method")
-    options = SummaryOptions(
-        method=method,
-        model=model,
-        translator=translator,
-        max_words=max_words,
-        languages=languages,
-        device=device,
-        long=long,
-    )
+    options = summary_options(method, model, translator, max_words, lang, device, long)
     inputs = read_inputs(paths, strict_lang)
     summariser = build_summariser(options)
     results = iter(summariser.summarise([item for item in inputs if isinstance(item, Article)]))
@@ -224,16 +229,9 @@ def batch(
         str, typer.Option("--id-field", help="Record field with the id; without one: <file stem>:<row>.")
     ] = "id",
     title_field: Annotated[str, typer.Option("--title-field", help="Record field with the title.")] = "title",
-    lang: Annotated[str, typer.Option("--lang", help="Summary languages: it, en or it,en.")] = "it,en",
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--method", help="Use an extractive method: extractive (centrality), lead1, lead2, lead3."
-        ),
-    ] = None,
-    max_words: Annotated[
-        int, typer.Option("--max-words", min=10, help="Word budget of extractive summaries.")
-    ] = 60,
+    lang: LangOption = "it,en",
+    method: MethodOption = None,
+    max_words: MaxWordsOption = 60,
     model: ModelOption = None,
     translator: TranslatorOption = None,
     device: DeviceOption = "auto",
@@ -252,17 +250,8 @@ def batch(
     import shlex
 
     from pipeline.batch import Fields, open_sink, open_source, run_batch
-    from pipeline.summarise import SummaryOptions
 
-    options = SummaryOptions(
-        method=method,
-        model=model,
-        translator=translator,
-        max_words=max_words,
-        languages=parse_languages(lang),
-        device=device,
-        long=long,
-    )
+    options = summary_options(method, model, translator, max_words, lang, device, long)
     try:
         source = open_source(input_path, Fields(text=text_field, id=id_field, title=title_field), split)
         sink = open_sink(out, source)
