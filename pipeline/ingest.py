@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +131,7 @@ class Block:
 BOILERPLATE_PATTERNS = [
     r"riproduzione riservata",
     r"tutti i diritti riservati",
-    r"^©|©$|^\(c\)\s|copyright\s",
+    r"^©|©$|^\(c\)\s|^copyright\b",  # anchored: a lead may mention copyright mid-sentence
     r"^leggi anche\b",
     r"^(ti )?potrebbe(ro)? interessarti\b",
     r"^condividi\b|^share\b|condividi su (facebook|twitter|whatsapp|x|linkedin|telegram)",
@@ -233,13 +234,17 @@ def render(blocks: list[Block]) -> str:
 # pysbd's Italian list misses abbreviations common in news copy, and their elided forms
 # ("L'art. 3"): an abbreviation is only recognised after whitespace, so elisions need entries.
 EXTRA_ABBREVIATIONS = ["pag", "pagg", "n", "nn", "dott.ssa", "prof.ssa", "avv.ssa", "sez", "ca"]
+_thread_local = threading.local()
 ELISIONS = [f"{article}{mark}" for article in ("l", "dell", "all", "nell", "dall", "sull") for mark in "'’"]
 ELIDED_NUMBER_ABBREVIATIONS = [elision + abbr for abbr in ("art", "artt") for elision in ELISIONS]
 ELIDED_TITLES = [elision + abbr for abbr in ("on", "avv", "ing", "arch", "amm") for elision in ELISIONS]
 
 
-@functools.cache
 def sentence_segmenter():
+    """This thread's segmenter: pysbd keeps per-call state on the object, and batch runs clean
+    articles in a reader thread while translation splits sentences in the main one."""
+    if hasattr(_thread_local, "segmenter"):
+        return _thread_local.segmenter
     import pysbd
     from pysbd.lang.italian import Italian
 
@@ -260,6 +265,7 @@ def sentence_segmenter():
 
     segmenter = pysbd.Segmenter(language="it", clean=False)
     segmenter.language_module = ItalianNews
+    _thread_local.segmenter = segmenter
     return segmenter
 
 

@@ -393,11 +393,6 @@ def test_tiny_seq2seq_models_give_both_summaries_for_every_ok_record(cli, tiny_m
         assert json.loads(records[record_id]["model"])["translator"]["id"] == str(tiny_models / "marian")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pysbd's Segmenter keeps per-call state on itself and ingest shares one across threads; "
-    "batch cleans in a reader thread while translation splits sentences in the main one",
-)
 def test_sentence_splitting_in_two_threads_at_once_gives_the_same_sentences():
     from pipeline.ingest import split_sentences
 
