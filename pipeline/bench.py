@@ -399,7 +399,7 @@ def model_card_loop(seq2seq, role: str, paths: list[Path]) -> tuple[list[str], l
         article = read_article(str(path))
         text = " ".join(article.sentences)
         if role == "translate":
-            italian = extractive.summarise(article.sentences, "extractive", extractive.DEFAULT_MAX_WORDS)
+            italian = extractive.summarise(article.sentences, "extractive", extractive.DEFAULT_WORDS)
             outputs.append(" ".join(generate(sentence) for sentence in split_sentences(italian)))
         elif role == "instruct":
             prompts = (preset.prompt_it.format(text=text), preset.prompt_en.format(text=text))

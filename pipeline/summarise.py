@@ -23,7 +23,7 @@ class SummaryOptions:
     method: str | None = None  # an extractive method; None lets `model` (or the defaults) decide
     model: str | None = None  # preset, hub id or directory; None: the default preset if cached
     translator: str | None = None  # likewise, for it->en
-    max_words: int = extractive.DEFAULT_MAX_WORDS
+    words: int = extractive.DEFAULT_WORDS
     languages: tuple[str, ...] = ("it", "en")
     device: str = "auto"
     long: str = "truncate"  # past the model's input limit: truncate, or chunk and summarise again
@@ -86,7 +86,7 @@ class Summariser:
         if self.summariser:
             model["summariser"] = self.summariser.provenance()
         else:
-            model["summariser"] = {"name": f"itnews-{self.method}", "max_words": self.options.max_words}
+            model["summariser"] = {"name": f"itnews-{self.method}", "words": self.options.words}
         if self.translator:
             model["translator"] = self.translator.provenance()
         return model
@@ -133,8 +133,7 @@ class Summariser:
                 timings,
                 "summarise_it_s",
                 lambda: [
-                    extractive.summarise(a.sentences, method, self.options.max_words, a.title)
-                    for a in articles
+                    extractive.summarise(a.sentences, method, self.options.words, a.title) for a in articles
                 ],
             )
             return summaries, none

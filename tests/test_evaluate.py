@@ -396,11 +396,6 @@ def test_eval_systems_on_a_small_corpus(cli, tmp_path):
 @pytest.mark.skipif(
     not (CORPUS / "references.jsonl").exists(), reason="corpus/references.jsonl not merged yet"
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: at its 60-word budget the extractive default (58 words) scores below Lead-3 (86 words) "
-    "on ROUGE-1 F; see eval/RESULTS.md. strict: this fails loudly once it passes, to be unmarked then.",
-)
 def test_extractive_is_not_below_lead3_on_the_corpus(cli, tmp_path):
     completed = cli(
         "eval",

@@ -1,4 +1,4 @@
-"""The embedded extractive summariser: Lead-k, position-aware centrality, budget, redundancy."""
+"""The embedded extractive summariser: Lead-k, position and headline scoring, target length, redundancy."""
 
 import pytest
 
@@ -19,23 +19,33 @@ def test_lead_k_takes_the_first_k_sentences(method, count):
     assert summarise(SENTENCES, method) == " ".join(SENTENCES[:count])
 
 
-def test_summary_is_whole_sentences_in_article_order_within_budget():
-    for budget in (20, 40, 60, 90):
-        chosen = select_sentences(SENTENCES, budget)
+def test_summary_is_whole_sentences_in_article_order_near_the_target():
+    longest = max(word_count(s) for s in SENTENCES)
+    for target in (20, 40, 60, 90):
+        chosen = select_sentences(SENTENCES, target)
         assert chosen == sorted(chosen)
-        assert sum(word_count(SENTENCES[i]) for i in chosen) <= budget
-        summary = summarise(SENTENCES, "extractive", budget)
+        assert abs(sum(word_count(SENTENCES[i]) for i in chosen) - target) <= longest / 2
+        summary = summarise(SENTENCES, "extractive", target)
         assert summary == " ".join(SENTENCES[i] for i in chosen)
 
 
-def test_larger_budget_never_drops_words():
+def test_a_sentence_is_taken_only_when_it_ends_nearer_the_target():
+    first, second = word_count(SENTENCES[0]), word_count(SENTENCES[1])  # 16 and 19 words
+    overflow_by_less_than_half = first + second - 7
+    overflow_by_more_than_half = first + 5
+    assert select_sentences(SENTENCES[:2], overflow_by_less_than_half) == [0, 1]
+    assert select_sentences(SENTENCES[:2], overflow_by_more_than_half) == [0]
+
+
+def test_larger_target_never_drops_words():
     sizes = [sum(word_count(SENTENCES[i]) for i in select_sentences(SENTENCES, b)) for b in (20, 40, 60, 120)]
     assert sizes == sorted(sizes)
     assert sizes[-1] > sizes[0]
 
 
-def test_off_topic_sentence_is_not_chosen():
-    assert 3 not in select_sentences(SENTENCES, 80)
+def test_headline_keeps_an_off_topic_aside_out():
+    assert 3 in select_sentences(SENTENCES, 60)  # position alone cannot tell the aside about Caravaggio
+    assert 3 not in select_sentences(SENTENCES, 60, headline="Pensioni, il governo approva la riforma")
 
 
 def test_headline_similarity_lifts_a_later_sentence():
@@ -71,7 +81,7 @@ def test_short_fragments_are_not_chosen_when_real_sentences_exist():
     assert 0 not in select_sentences(sentences, 200)
 
 
-def test_budget_smaller_than_any_sentence_gives_the_best_single_sentence():
+def test_target_far_below_any_sentence_gives_the_best_single_sentence():
     assert len(select_sentences(SENTENCES, 5)) == 1
 
 
