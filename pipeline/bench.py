@@ -98,6 +98,7 @@ class BenchResult:
     peak_gpu_mb: float | None
     baseline_peak_gpu_mb: float | None
     parameters_m: float
+    num_beams: int
     dtype: str
     quantized: bool
     threads: int
@@ -114,9 +115,11 @@ def bench(
     device: str = "cpu",
     quantize: bool = False,
     *,
+    greedy: bool = False,
     tiny: bool = False,
 ) -> Iterator[BenchResult]:
-    """Each preset's result as soon as it is measured. ``tiny`` shrinks the architectures (tests)."""
+    """Each preset's result as soon as it is measured. ``greedy`` decodes with one beam on both paths
+    (the preset's beam search otherwise); ``tiny`` shrinks the architectures (tests)."""
     from pipeline.ingest import read_article
     from pipeline.models import load_presets, resolve_device
 
@@ -126,7 +129,19 @@ def bench(
     pieces = train_pieces([s for path in paths for s in read_article(str(path)).sentences])
     chosen = list(itertools.islice(itertools.cycle(paths), articles))
     for name in names:
-        yield bench_preset(presets[name], chosen, pieces, device, quantize, tiny)
+        preset = greedy_preset(presets[name]) if greedy else presets[name]
+        yield bench_preset(preset, chosen, pieces, device, quantize, tiny)
+
+
+BEAM_SEARCH_SETTINGS = ("num_beams", "early_stopping", "length_penalty", "num_return_sequences")
+
+
+def greedy_preset(preset: Preset) -> Preset:
+    """The preset decoding with one beam; its other settings (no_repeat_ngram_size...) kept."""
+    import dataclasses
+
+    settings = {k: v for k, v in preset.generate.items() if k not in BEAM_SEARCH_SETTINGS}
+    return dataclasses.replace(preset, generate=settings | {"num_beams": 1})
 
 
 def corpus_paths() -> list[Path]:
@@ -179,6 +194,7 @@ def bench_preset(
         peak_gpu_mb=batch.peak_gpu_mb,
         baseline_peak_gpu_mb=loop.peak_gpu_mb,
         parameters_m=round(parameters / 1e6, 1),
+        num_beams=seq2seq.generation_settings.get("num_beams", 1),
         dtype=seq2seq.dtype_name + (" + int8 linear" if quantize else ""),
         quantized=quantize,
         threads=torch.get_num_threads(),
@@ -399,7 +415,7 @@ def model_card_loop(seq2seq, role: str, paths: list[Path]) -> tuple[list[str], l
         article = read_article(str(path))
         text = " ".join(article.sentences)
         if role == "translate":
-            italian = extractive.summarise(article.sentences, "extractive", extractive.DEFAULT_WORDS)
+            italian = extractive.summarise(article.sentences, headline=article.title)
             outputs.append(" ".join(generate(sentence) for sentence in split_sentences(italian)))
         elif role == "instruct":
             prompts = (preset.prompt_it.format(text=text), preset.prompt_en.format(text=text))
@@ -411,17 +427,14 @@ def model_card_loop(seq2seq, role: str, paths: list[Path]) -> tuple[list[str], l
 
 
 def pipeline_for(seq2seq, role: str):
-    """The pipeline's own Summariser around an in-memory model (it otherwise loads models by name)."""
+    """The pipeline's own Summariser around the in-memory model."""
     from pipeline.summarise import Summariser, SummaryOptions
 
-    summariser = Summariser(SummaryOptions(method="extractive", languages=("it",)))  # loads nothing
-    if role == "translate":
-        summariser.translator = seq2seq
-    else:
-        summariser.summariser, summariser.method = seq2seq, "seq2seq"
-        summariser.instruct = role == "instruct"
-    summariser.options.languages = ("it",) if role == "summarise" else ("it", "en")
-    return summariser
+    if role == "translate":  # behind the embedded extractive Italian summary
+        options = SummaryOptions(method="extractive", languages=("it", "en"))
+        return Summariser.from_models(options, None, seq2seq)
+    languages = ("it",) if role == "summarise" else ("it", "en")
+    return Summariser.from_models(SummaryOptions(languages=languages), seq2seq, None)
 
 
 def batch_path(summariser, role: str, paths: list[Path], device: str) -> tuple[list[str], list[float]]:

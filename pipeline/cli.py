@@ -101,7 +101,9 @@ DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu, cuda or 
 LangOption = Annotated[str, typer.Option("--lang", help="Summary languages: it, en or it,en.")]
 MethodOption = Annotated[
     str | None,
-    typer.Option("--method", help="Use an extractive method: extractive (centrality), lead1, lead2, lead3."),
+    typer.Option(
+        "--method", help="Use an extractive method: extractive (position and headline), lead1, lead2, lead3."
+    ),
 ]
 WordsOption = Annotated[
     int,
@@ -109,6 +111,14 @@ WordsOption = Annotated[
         "--words",
         min=10,
         help="Target length of extractive summaries in words; whole sentences, so the nearest length.",
+    ),
+]
+QuantizeOption = Annotated[
+    bool,
+    typer.Option(
+        "--quantize",
+        help="int8 dynamic quantization of the models' linear layers (CPU): faster, "
+        "output may differ slightly.",
     ),
 ]
 LongOption = Annotated[
@@ -119,7 +129,7 @@ LongOption = Annotated[
 ]
 
 
-def summary_options(method, model, translator, words, lang, device, long):
+def summary_options(method, model, translator, words, lang, device, long, quantize):
     """The SummaryOptions of `summarise` and `batch`, with their arguments checked."""
     from pipeline.extractive import METHODS
     from pipeline.summarise import SummaryOptions
@@ -134,6 +144,7 @@ def summary_options(method, model, translator, words, lang, device, long):
         languages=parse_languages(lang),
         device=device,
         long=long,
+        quantize=quantize,
     )
 
 
@@ -158,6 +169,7 @@ def summarise(
     lang: LangOption = "it,en",
     method: MethodOption = None,
     words: WordsOption = 70,  # extractive.DEFAULT_WORDS, written out so --help need not import numpy
+    quantize: QuantizeOption = False,
     model: ModelOption = None,
     translator: TranslatorOption = None,
     device: DeviceOption = "auto",
@@ -165,7 +177,7 @@ def summarise(
     strict_lang: StrictLang = False,
 ) -> None:
     """Summarise articles in Italian and English."""
-    options = summary_options(method, model, translator, words, lang, device, long)
+    options = summary_options(method, model, translator, words, lang, device, long, quantize)
     inputs = read_inputs(paths, strict_lang)
     summariser = build_summariser(options)
     results = iter(summariser.summarise([item for item in inputs if isinstance(item, Article)]))
@@ -237,6 +249,7 @@ def batch(
     lang: LangOption = "it,en",
     method: MethodOption = None,
     words: WordsOption = 70,  # extractive.DEFAULT_WORDS, written out so --help need not import numpy
+    quantize: QuantizeOption = False,
     model: ModelOption = None,
     translator: TranslatorOption = None,
     device: DeviceOption = "auto",
@@ -256,7 +269,7 @@ def batch(
 
     from pipeline.batch import Fields, open_sink, open_source, run_batch
 
-    options = summary_options(method, model, translator, words, lang, device, long)
+    options = summary_options(method, model, translator, words, lang, device, long, quantize)
     try:
         source = open_source(input_path, Fields(text=text_field, id=id_field, title=title_field), split)
         sink = open_sink(out, source)
@@ -488,6 +501,12 @@ def bench_command(
     quantize: Annotated[
         bool, typer.Option("--quantize", help="int8 dynamic quantization of the batch path (CPU).")
     ] = False,
+    greedy: Annotated[
+        bool,
+        typer.Option(
+            "--greedy", help="Decode greedily on both paths instead of with the presets' beam search."
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Articles/s of the batch path against a model card's generate loop, on random-weight models of the
@@ -504,7 +523,7 @@ def bench_command(
     if quantize and device != "cpu":
         raise typer.BadParameter("int8 dynamic quantization runs on CPU only", param_hint="--quantize")
     try:
-        for result in bench(names, articles, device, quantize):
+        for result in bench(names, articles, device, quantize, greedy=greedy):
             if as_json:
                 print_json(result.to_dict())
             else:
@@ -516,7 +535,10 @@ def bench_command(
 
 def print_bench(result: BenchResult) -> None:
     r = result
-    print(f"# {r.preset} ({r.role}; {r.device} {r.dtype}, {r.threads} threads; {r.parameters_m}M params)")
+    print(
+        f"# {r.preset} ({r.role}; {r.device} {r.dtype}, {r.threads} threads; {r.parameters_m}M params; "
+        f"{r.num_beams} beam{'s' if r.num_beams > 1 else ''})"
+    )
     print(f"machine load average at start: {r.load_average}")
     for label, prefix in (("batch path", ""), ("model card", "baseline_")):
         per_s, tokens, p50, p95, rss, gpu = (

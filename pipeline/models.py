@@ -18,10 +18,13 @@ from pathlib import Path
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 PRESETS_FILE = MODELS_DIR / "presets.toml"
 
-# Batches are formed by length so that padding is small; a batch holds at most this many input
-# tokens (sequences x longest length). CPU generation gains little past a few thousand tokens.
-BATCH_TOKENS = {"cpu": 6144, "cuda": 65536}
-MAX_BATCH_SIZE = {"cpu": 16, "cuda": 128}
+# Batches are formed by length so that padding is small. A batch holds at most this many input tokens
+# times beams (sequences x longest length x beams): the beams' cross-attention keys and values, the
+# largest thing a batch keeps, grow with that product. On CPU, decoding reads every weight at every
+# step whatever the batch, so larger batches keep paying off: 32 articles of 1,000 tokens decode
+# greedily together, or 8 with 4 beams (eval/BENCHMARKS.md).
+BATCH_TOKENS = {"cpu": 32768, "cuda": 262144}
+MAX_BATCH_SIZE = {"cpu": 32, "cuda": 128}
 
 
 class ModelUnavailable(Exception):
@@ -165,16 +168,21 @@ class Generated:
 class Seq2SeqModel:
     """A loaded model and tokenizer with the preset's settings; generates in length-sorted batches."""
 
-    def __init__(self, spec: str, task: str, device: str = "auto"):
+    def __init__(self, spec: str, task: str, device: str = "auto", quantize: bool = False):
         presets, _ = load_presets()
         preset = presets.get(spec)
         if preset is not None and task != "instruct" and preset.task not in (task, "instruct"):
             raise ModelUnavailable(spec, f"preset is a {preset.task} model, not usable to {task}")
         self.device = resolve_device(device)
+        if quantize and self.device != "cpu":
+            raise ModelUnavailable(spec, f"int8 dynamic quantization runs on CPU only, not {self.device}")
         source = preset.hub_id if preset else spec
         tokenizer, model, config = load_pretrained(spec, source)
         preset = preset or preset_for(spec, task, config)
         self._adopt(preset, tokenizer, model, source, cached_revision(source))
+        if quantize:
+            quantize_int8(self.model)
+            self.dtype_name += " + int8 linear"
 
     @classmethod
     def from_parts(cls, preset: Preset, tokenizer, model, source: str, device: str = "auto") -> Seq2SeqModel:
@@ -243,7 +251,8 @@ class Seq2SeqModel:
         settings = {**self.generation_settings, **overrides}
         outputs: list[Generated | None] = [None] * len(texts)
         with torch.inference_mode():
-            for batch in length_sorted_batches(lengths, self.max_input_tokens, self.device):
+            beams = settings.get("num_beams", 1)
+            for batch in length_sorted_batches(lengths, self.max_input_tokens, self.device, beams):
                 encoded = self.tokenizer(
                     [texts[i] for i in batch],
                     return_tensors="pt",
@@ -252,8 +261,7 @@ class Seq2SeqModel:
                     max_length=self.max_input_tokens,
                 ).to(self.device)
                 inputs = dict(encoded)
-                beams = settings.get("num_beams", 1)
-                if beams > 1 and self.model.config.is_encoder_decoder:
+                if self.model.config.is_encoder_decoder:
                     inputs |= self._encode_once(encoded, beams)
                 generated = self.model.generate(**inputs, **settings)
                 decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
@@ -264,6 +272,24 @@ class Seq2SeqModel:
                         truncated=lengths[i] > self.max_input_tokens,
                     )
         return outputs  # type: ignore[return-value]
+
+    def _encoder_outputs(self, encoded):
+        """The encoder's outputs for a batch. On CPU each input runs alone and unpadded, and the rows
+        are then padded with zeros, which the attention mask hides from the decoder: a CPU's encoder
+        products are large enough without batching, while padding a length-sorted batch of articles
+        to its longest cost up to a fifth more encoder work (eval/BENCHMARKS.md)."""
+        import torch
+        from transformers.modeling_outputs import BaseModelOutput
+
+        encoder = self.model.get_encoder()
+        ids, mask = encoded["input_ids"], encoded["attention_mask"]
+        if self.device != "cpu" or getattr(self.tokenizer, "padding_side", "right") != "right":
+            return encoder(input_ids=ids, attention_mask=mask)
+        rows = [
+            encoder(input_ids=ids[i : i + 1, :n], attention_mask=mask[i : i + 1, :n]).last_hidden_state[0]
+            for i, n in enumerate(mask.sum(dim=1).tolist())
+        ]
+        return BaseModelOutput(last_hidden_state=torch.nn.utils.rnn.pad_sequence(rows, batch_first=True))
 
     def _encode_once(self, encoded, beams: int) -> dict:
         """Encoder outputs and cross-attention keys/values for ``generate``, computed once per input.
@@ -276,10 +302,10 @@ class Seq2SeqModel:
         import torch
         from transformers import DynamicCache, EncoderDecoderCache
 
+        encoder_outputs = self._encoder_outputs(encoded)
+        if beams == 1:  # greedy: nothing is copied per beam, generate's own cache is right
+            return {"encoder_outputs": encoder_outputs}
         config = self.model.config.get_text_config(decoder=True)
-        encoder_outputs = self.model.get_encoder()(
-            input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]
-        )
         cross = DynamicCache(config=config)
         # One decoder step fills the cross-attention cache; any token will do, the keys/values depend
         # only on the encoder output.
@@ -327,10 +353,12 @@ def quantize_int8(model) -> None:
         quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
-def length_sorted_batches(lengths: list[int], max_length: int, device: str) -> list[list[int]]:
-    """Indices grouped longest first, each group within the device's token budget."""
+def length_sorted_batches(
+    lengths: list[int], max_length: int, device: str, beams: int = 1
+) -> list[list[int]]:
+    """Indices grouped longest first, each group within the device's budget of tokens x beams."""
     device_type = device.split(":")[0]
-    budget, max_size = BATCH_TOKENS[device_type], MAX_BATCH_SIZE[device_type]
+    budget, max_size = BATCH_TOKENS[device_type] // beams, MAX_BATCH_SIZE[device_type]
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     batches: list[list[int]] = []
     for index in order:

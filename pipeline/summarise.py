@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline import extractive
 from pipeline.records import Article, Result
+
+if TYPE_CHECKING:
+    from pipeline.models import Seq2SeqModel
 
 LONG_MODES = ("truncate", "chunk")
 
@@ -27,6 +31,7 @@ class SummaryOptions:
     languages: tuple[str, ...] = ("it", "en")
     device: str = "auto"
     long: str = "truncate"  # past the model's input limit: truncate, or chunk and summarise again
+    quantize: bool = False  # int8 dynamic quantization of the models' linear layers (CPU only)
 
 
 class Summariser:
@@ -41,8 +46,9 @@ class Summariser:
             )
         if options.long not in LONG_MODES:
             raise ValueError(f"--long must be one of {', '.join(LONG_MODES)}")
-        self.options = options
-        self.notices: list[str] = []  # run-wide warnings, copied into every result
+        if options.method is not None and options.model is not None:
+            raise ValueError("--method picks an extractive method and --model a seq2seq model: give one")
+        notices: list[str] = []
         presets, defaults = load_presets()
 
         def choose(requested: str | None, role: str) -> str | None:
@@ -53,33 +59,49 @@ class Summariser:
                 return default
             return None
 
-        if options.method is not None and options.model is not None:
-            raise ValueError("--method picks an extractive method and --model a seq2seq model: give one")
-        self.summariser = None
+        summariser = None
         if options.method is None:
             name = choose(options.model, "summariser")
             if name is not None:
-                self.summariser = Seq2SeqModel(name, "summarise", options.device)
+                summariser = Seq2SeqModel(name, "summarise", options.device, options.quantize)
             else:
                 default = defaults.get("summariser")
-                self.notices.append(
+                notices.append(
                     f"Italian summary by the embedded extractive summariser: the default model "
                     f"{default} is not downloaded (`itnews models pull {default}` on a connected "
                     "machine, or --model DIR)"
                 )
-        self.method = options.method or ("seq2seq" if self.summariser else "extractive")
-        self.instruct = self.summariser is not None and self.summariser.preset.task == "instruct"
-        self.translator = None
-        if "en" in options.languages and not self.instruct:
+        translator = None
+        instruct = summariser is not None and summariser.preset.task == "instruct"
+        if "en" in options.languages and not instruct:
             name = choose(options.translator, "translator")
             if name is not None:
-                self.translator = Seq2SeqModel(name, "translate", options.device)
+                translator = Seq2SeqModel(name, "translate", options.device, options.quantize)
             else:
-                self.notices.append(
+                notices.append(
                     "no English summary: no translation model available (`itnews models pull "
                     f"{defaults.get('translator')}` on a connected machine, then --translator "
                     f"{defaults.get('translator')}, or --translator DIR for a local model)"
                 )
+        self._adopt(options, summariser, translator, notices)
+
+    @classmethod
+    def from_models(
+        cls, options: SummaryOptions, summariser: Seq2SeqModel | None, translator: Seq2SeqModel | None
+    ) -> Summariser:
+        """A summariser around models already in memory (`itnews bench`'s random-weight architectures);
+        with no ``summariser`` the Italian summary is ``options.method``'s, by default extractive."""
+        built = cls.__new__(cls)
+        built._adopt(options, summariser, translator, notices=[])
+        return built
+
+    def _adopt(self, options, summariser, translator, notices: list[str]) -> None:
+        self.options = options
+        self.notices = notices  # run-wide warnings, copied into every result
+        self.summariser = summariser
+        self.method = options.method or ("seq2seq" if summariser else "extractive")
+        self.instruct = summariser is not None and summariser.preset.task == "instruct"
+        self.translator = translator
 
     def provenance(self) -> dict:
         model: dict = {"device": self.summariser.device if self.summariser else "cpu"}

@@ -11,6 +11,7 @@ from pipeline.bench import (
     LengthForcer,
     bench,
     build_model,
+    greedy_preset,
     train_pieces,
     translation_lengths,
 )
@@ -93,3 +94,14 @@ def test_cli_bench_without_cuda_is_a_one_line_error(cli):
     completed = cli("bench", "--device", "cuda", "--preset", "opus-mt-it-en")
     assert completed.returncode == 1 and completed.stdout == ""
     assert completed.stderr.strip() == "error: cuda: CUDA was requested but no CUDA device is available"
+
+
+def test_greedy_bench_decodes_with_one_beam_on_both_paths():
+    presets, _ = load_presets()
+    assert presets["opus-mt-it-en"].generate["num_beams"] > 1
+    greedy = greedy_preset(presets["opus-mt-it-en"])
+    assert greedy.generate["num_beams"] == 1 and "early_stopping" not in greedy.generate
+    assert greedy.generate["max_new_tokens"] == presets["opus-mt-it-en"].generate["max_new_tokens"]
+    [record] = bench(["opus-mt-it-en"], 3, "cpu", greedy=True, tiny=True)
+    assert record.num_beams == 1
+    assert record.agreement == 1.0  # same inputs, same model, greedy: batching must not change the text

@@ -6,6 +6,8 @@ import pytest
 
 from pipeline.ingest import read_article
 from pipeline.models import (
+    BATCH_TOKENS,
+    MAX_BATCH_SIZE,
     ModelUnavailable,
     Seq2SeqModel,
     architecture_config,
@@ -91,14 +93,19 @@ def test_model_runs_on_cuda_in_the_preset_dtype(tiny_models):
 # --- batching -------------------------------------------------------------------------------
 
 
-def test_length_sorted_batches_cover_every_index_once_within_budget():
-    lengths = [5, 300, 40, 41, 900, 7, 7, 120] * 10
-    batches = length_sorted_batches(lengths, max_length=512, device="cpu")
+@pytest.mark.parametrize("beams", [1, 4])
+def test_length_sorted_batches_cover_every_index_once_within_budget(beams):
+    lengths = [5, 300, 40, 41, 900, 7, 7, 120, 2000, 1500] * 10
+    batches = length_sorted_batches(lengths, max_length=1024, device="cpu", beams=beams)
     assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
     for batch in batches:
-        longest = min(max(lengths[i] for i in batch), 512)
-        assert longest * len(batch) <= 6144 or len(batch) == 1
+        longest = min(max(lengths[i] for i in batch), 1024)
+        assert longest * len(batch) * beams <= BATCH_TOKENS["cpu"] or len(batch) == 1
+        assert len(batch) <= MAX_BATCH_SIZE["cpu"]
         assert [lengths[i] for i in batch] == sorted((lengths[i] for i in batch), reverse=True)
+    assert max(map(len, batches)) == MAX_BATCH_SIZE["cpu"]  # the short inputs fill whole batches
+    long_inputs = [batch for batch in batches if lengths[batch[0]] >= 1024]
+    assert max(map(len, long_inputs)) == min(MAX_BATCH_SIZE["cpu"], BATCH_TOKENS["cpu"] // (1024 * beams))
 
 
 @pytest.mark.parametrize("family", ["t5", "mt5", "bart", "mbart", "marian"])
@@ -271,3 +278,18 @@ def test_cli_bad_model_directory_and_models_commands(cli, tmp_path):
     pulled = cli("models", "pull", "opus-mt-it-en", env={"HF_HOME": str(tmp_path)})
     assert pulled.returncode == 1 and pulled.stderr.startswith("error: opus-mt-it-en: download failed")
     assert "Traceback" not in pulled.stderr
+
+
+def test_int8_quantization_is_opt_in_and_cpu_only(tiny_models, monkeypatch):
+    directory = str(tiny_models / "marian")
+    plain = Seq2SeqModel(directory, "translate", "cpu")
+    quantized = Seq2SeqModel(directory, "translate", "cpu", quantize=True)
+    assert not any("quantized" in type(m).__module__ for m in plain.model.modules())
+    assert any("quantized" in type(m).__module__ for m in quantized.model.modules())
+    assert quantized.provenance()["dtype"] == "float32 + int8 linear"
+    [generated] = quantized.generate(["Il governo ha approvato la legge di bilancio."], max_new_tokens=6)
+    assert generated.text
+    monkeypatch.setattr("torch.cuda.is_available", lambda: True)
+    monkeypatch.setattr("torch.cuda.device_count", lambda: 1)
+    with pytest.raises(ModelUnavailable, match="CPU only"):
+        Seq2SeqModel(directory, "translate", "cuda", quantize=True)
