@@ -10,6 +10,7 @@ settings) comes from the preset, or for a bare hub id or directory from `FAMILY_
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -313,12 +314,17 @@ class Seq2SeqModel:
             input_ids=torch.zeros((len(encoded["input_ids"]), 1), dtype=torch.long, device=self.device),
             encoder_hidden_states=encoder_outputs.last_hidden_state,
             encoder_attention_mask=encoded["attention_mask"],
-            past_key_values=EncoderDecoderCache(DynamicCache(config=config), cross),
+            cache=EncoderDecoderCache(DynamicCache(config=config), cross),
             use_cache=True,
         )
         cross.batch_repeat_interleave(beams)
         cache = shared_cross_attention_cache()(DynamicCache(config=config), cross)
-        return {"encoder_outputs": encoder_outputs, "past_key_values": cache}
+        # transformers 5 is renaming `past_key_values` to `cache` model by model (BART's family takes
+        # `cache` and warns on the old name; T5's takes only the old name).
+        cache_argument = (
+            "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
+        )
+        return {"encoder_outputs": encoder_outputs, cache_argument: cache}
 
 
 @functools.cache
@@ -349,7 +355,7 @@ def quantize_int8(model) -> None:
 
     with warnings.catch_warnings():
         # torch 2.10+ deprecates quantized tensors (pytorch#184982); the dynamic int8 kernels still run.
-        warnings.filterwarnings("ignore", message=".*quantize.*deprecated", category=UserWarning)
+        warnings.filterwarnings("ignore", message=".*quantiz.*deprecated")
         quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
