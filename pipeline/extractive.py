@@ -12,7 +12,7 @@ often leaves room for one lead sentence and a short filler, and loses to Lead-2 
 sentence when it ends nearer the target than stopping short lands within half a sentence of it.
 
 LexRank centrality and a density of names and figures were measured as further terms and dropped:
-neither improved ROUGE on the project corpus, in-sample or with topics held out (eval/RESULTS.md).
+neither improved ROUGE on the project corpus (eval/RESULTS.md, eval/extractive_ablation.py).
 No maintained library offers position and headline scoring with a length target over Italian stems
 (sumy has Edmundson, but with English cue-word lists and a sentence count), so it is written here.
 """
