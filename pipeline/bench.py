@@ -156,7 +156,7 @@ def bench_preset(
 
     import torch
 
-    from pipeline.models import Seq2SeqModel, quantize_int8
+    from pipeline.models import Seq2SeqModel
 
     gc.collect()  # the previous preset's model is in a reference cycle (`LengthForcer`): free it first
     load_average = os.getloadavg()[0]
@@ -170,7 +170,7 @@ def bench_preset(
     forcer = LengthForcer(model, translation_lengths(preset) if role == "translate" else summary_lengths)
     loop = measure(lambda: model_card_loop(seq2seq, role, paths), forcer, device)
     if quantize:
-        quantize_int8(model)
+        seq2seq.quantize()
     pipeline = pipeline_for(seq2seq, role)
     batch = measure(lambda: batch_path(pipeline, role, paths, device), forcer, device)
     agreement = sum(a == b for a, b in zip(batch.outputs, loop.outputs, strict=True)) / len(paths)
@@ -195,7 +195,7 @@ def bench_preset(
         baseline_peak_gpu_mb=loop.peak_gpu_mb,
         parameters_m=round(parameters / 1e6, 1),
         num_beams=seq2seq.generation_settings.get("num_beams", 1),
-        dtype=seq2seq.dtype_name + (" + int8 linear" if quantize else ""),
+        dtype=seq2seq.dtype_name,
         quantized=quantize,
         threads=torch.get_num_threads(),
         load_average=round(load_average, 2),

@@ -105,6 +105,7 @@ MethodOption = Annotated[
         "--method", help="Use an extractive method: extractive (position and headline), lead1, lead2, lead3."
     ),
 ]
+DEFAULT_WORDS = 70  # extractive.DEFAULT_WORDS, written out so --help need not import numpy
 WordsOption = Annotated[
     int,
     typer.Option(
@@ -168,7 +169,7 @@ def summarise(
     as_json: JsonFlag = False,
     lang: LangOption = "it,en",
     method: MethodOption = None,
-    words: WordsOption = 70,  # extractive.DEFAULT_WORDS, written out so --help need not import numpy
+    words: WordsOption = DEFAULT_WORDS,
     quantize: QuantizeOption = False,
     model: ModelOption = None,
     translator: TranslatorOption = None,
@@ -248,7 +249,7 @@ def batch(
     title_field: Annotated[str, typer.Option("--title-field", help="Record field with the title.")] = "title",
     lang: LangOption = "it,en",
     method: MethodOption = None,
-    words: WordsOption = 70,  # extractive.DEFAULT_WORDS, written out so --help need not import numpy
+    words: WordsOption = DEFAULT_WORDS,
     quantize: QuantizeOption = False,
     model: ModelOption = None,
     translator: TranslatorOption = None,

@@ -182,8 +182,7 @@ class Seq2SeqModel:
         preset = preset or preset_for(spec, task, config)
         self._adopt(preset, tokenizer, model, source, cached_revision(source))
         if quantize:
-            quantize_int8(self.model)
-            self.dtype_name += " + int8 linear"
+            self.quantize()
 
     @classmethod
     def from_parts(cls, preset: Preset, tokenizer, model, source: str, device: str = "auto") -> Seq2SeqModel:
@@ -207,6 +206,11 @@ class Seq2SeqModel:
             getattr(self.model.config, "max_position_embeddings", None),
         ]
         self.max_input_tokens = min(limit for limit in limits if limit)
+
+    def quantize(self) -> None:
+        """int8 dynamic quantization of the model's linear layers (CPU), recorded in the dtype."""
+        quantize_int8(self.model)
+        self.dtype_name += " + int8 linear"
 
     def _place_on_device(self) -> None:
         import torch
