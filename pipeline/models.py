@@ -282,7 +282,7 @@ class Seq2SeqModel:
         """The encoder's outputs for a batch. On CPU each input runs alone and unpadded, and the rows
         are then padded with zeros, which the attention mask hides from the decoder: a CPU's encoder
         products are large enough without batching, while padding a length-sorted batch of articles
-        to its longest cost up to a fifth more encoder work (eval/BENCHMARKS.md)."""
+        to its longest cost about a third more encoder time (eval/profile_parts.py)."""
         import torch
         from transformers.modeling_outputs import BaseModelOutput
 
