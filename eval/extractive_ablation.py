@@ -15,10 +15,9 @@ import itertools
 from pathlib import Path
 
 import numpy as np
-
-from pipeline import extractive
-from pipeline.evaluate import load_summaries, read_corpus, rouge_scorer
-from pipeline.extractive import tfidf_matrix, word_count
+from itnews import extractive
+from itnews.evaluate import load_summaries, read_corpus, rouge_scorer
+from itnews.extractive import tfidf_matrix, word_count
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

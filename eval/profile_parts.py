@@ -15,11 +15,10 @@ import re
 import time
 
 import torch
+from itnews.bench import build_model, corpus_paths
+from itnews.ingest import read_article
+from itnews.presets import load_presets
 from transformers.modeling_outputs import BaseModelOutput
-
-from pipeline.bench import build_model, corpus_paths
-from pipeline.ingest import read_article
-from pipeline.models import load_presets
 
 STEPS = 80
 

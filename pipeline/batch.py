@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.records import Article, InputError, Result
+from itnews.records import Article, InputError, Result
 
 ARTICLE_SUFFIXES = {".txt", ".html", ".htm"}
 RECORD_SUFFIXES = {".jsonl", ".csv", ".parquet"}
@@ -298,7 +298,7 @@ def count_lines(path: str) -> int:
 
 
 def clean(item: Item, strict_lang: bool) -> Article | Failed:
-    from pipeline.ingest import make_article, read_article
+    from itnews.ingest import make_article, read_article
 
     try:
         if item.problem is not None:

@@ -17,7 +17,7 @@ What is timed, per preset role, from reading the article files on:
 - instruct: ingest, both prompted summaries.
 
 Each preset runs twice in one process, on the same model and articles: through the pipeline's batch
-path (`pipeline.summarise.Summariser` on chunks of articles) and through the loop a model card shows
+path (`itnews.summarise.Summariser` on chunks of articles) and through the loop a model card shows
 (per article, and per sentence for translation: tokenize, ``model.generate``, decode).
 """
 
@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.models import Preset
+from itnews.presets import Preset
 
 ARTICLES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "articles"
 SEED = 1234
@@ -120,8 +120,9 @@ def bench(
 ) -> Iterator[BenchResult]:
     """Each preset's result as soon as it is measured. ``greedy`` decodes with one beam on both paths
     (the preset's beam search otherwise); ``tiny`` shrinks the architectures (tests)."""
-    from pipeline.ingest import read_article
-    from pipeline.models import load_presets, resolve_device
+    from itnews.ingest import read_article
+    from itnews.presets import load_presets
+    from itnews.seq2seq import resolve_device
 
     presets, _ = load_presets()
     device = resolve_device(device)
@@ -155,8 +156,7 @@ def bench_preset(
     import os
 
     import torch
-
-    from pipeline.models import Seq2SeqModel
+    from itnews.seq2seq import Seq2SeqModel
 
     gc.collect()  # the previous preset's model is in a reference cycle (`LengthForcer`): free it first
     load_average = os.getloadavg()[0]
@@ -215,10 +215,9 @@ def percentile(values: list[float], q: int) -> float:
 def build_model(preset: Preset, tiny: bool = False):
     """The preset's architecture with seeded random weights (nothing downloaded), and notes on it."""
     import torch
+    from itnews.presets import architecture_config
     from transformers import AutoConfig, AutoModelForSeq2SeqLM
     from transformers.utils import logging
-
-    from pipeline.models import architecture_config
 
     logging.set_verbosity_error()  # "generation flags are not valid" and similar, for the random model
     values = architecture_config(preset)
@@ -397,8 +396,8 @@ def measure(run: Callable[[], tuple[list[str], list[float]]], forcer: LengthForc
 
 def model_card_loop(seq2seq, role: str, paths: list[Path]) -> tuple[list[str], list[float]]:
     """Per article, and per sentence for translation: tokenize, ``model.generate``, decode."""
-    from pipeline import extractive
-    from pipeline.ingest import read_article, split_sentences
+    from itnews import extractive
+    from itnews.ingest import read_article, split_sentences
 
     tokenizer, model, preset = seq2seq.tokenizer, seq2seq.model, seq2seq.preset
     settings = seq2seq.generation_settings
@@ -428,7 +427,7 @@ def model_card_loop(seq2seq, role: str, paths: list[Path]) -> tuple[list[str], l
 
 def pipeline_for(seq2seq, role: str):
     """The pipeline's own Summariser around the in-memory model."""
-    from pipeline.summarise import Summariser, SummaryOptions
+    from itnews.summarise import Summariser, SummaryOptions
 
     if role == "translate":  # behind the embedded extractive Italian summary
         options = SummaryOptions(method="extractive", languages=("it", "en"))
@@ -439,8 +438,8 @@ def pipeline_for(seq2seq, role: str):
 
 def batch_path(summariser, role: str, paths: list[Path], device: str) -> tuple[list[str], list[float]]:
     """Chunks of one full model batch of articles: read, summarise; an article's latency is its chunk's."""
-    from pipeline.ingest import read_article
-    from pipeline.models import MAX_BATCH_SIZE
+    from itnews.ingest import read_article
+    from itnews.seq2seq import MAX_BATCH_SIZE
 
     chunk = MAX_BATCH_SIZE[device.split(":")[0]]
     outputs, latencies = [], []

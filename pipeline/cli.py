@@ -7,12 +7,11 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-
-from pipeline.records import Article, InputError, Result
+from itnews.records import Article, InputError, Result
 
 if TYPE_CHECKING:
-    from pipeline.bench import BenchResult
-    from pipeline.evaluate import Evaluation
+    from itnews.bench import BenchResult
+    from itnews.evaluate import Evaluation
 
 app = typer.Typer(
     help="Italian news summarisation: clean articles, summarise them in Italian and English, evaluate.",
@@ -39,7 +38,7 @@ def print_json(record: dict) -> None:
 
 def read_inputs(paths: list[str], strict_lang: bool) -> list[Article | InputError]:
     """Each path's Article, or the InputError that explains why there is none; order kept."""
-    from pipeline.ingest import read_article
+    from itnews.ingest import read_article
 
     read: list[Article | InputError] = []
     for path in paths:
@@ -132,8 +131,8 @@ LongOption = Annotated[
 
 def summary_options(method, model, translator, words, lang, device, long, quantize):
     """The SummaryOptions of `summarise` and `batch`, with their arguments checked."""
-    from pipeline.extractive import METHODS
-    from pipeline.summarise import SummaryOptions
+    from itnews.extractive import METHODS
+    from itnews.summarise import SummaryOptions
 
     if method is not None and method not in METHODS:
         raise typer.BadParameter(f"choose from {', '.join(METHODS)}", param_hint="--method")
@@ -151,8 +150,8 @@ def summary_options(method, model, translator, words, lang, device, long, quanti
 
 def build_summariser(options):
     """The Summariser, or exit 1 with a one-line error when a model cannot be loaded."""
-    from pipeline.models import ModelUnavailable
-    from pipeline.summarise import Summariser
+    from itnews.presets import ModelUnavailable
+    from itnews.summarise import Summariser
 
     try:
         return Summariser(options)
@@ -268,7 +267,7 @@ def batch(
     """Summarise a whole corpus into one file: streaming, resumable, a bad record never stops the run."""
     import shlex
 
-    from pipeline.batch import Fields, open_sink, open_source, run_batch
+    from itnews.batch import Fields, open_sink, open_source, run_batch
 
     options = summary_options(method, model, translator, words, lang, device, long, quantize)
     try:
@@ -332,10 +331,9 @@ def warn_missing(item: str, evaluation: Evaluation) -> None:
 
 
 def print_scores_table(evaluation: Evaluation, title: str) -> None:
+    from itnews.evaluate import LANGUAGES, ROUGE_TYPES, percent
     from rich.console import Console
     from rich.table import Table
-
-    from pipeline.evaluate import LANGUAGES, ROUGE_TYPES, percent
 
     table = Table(title=title)
     for column in ("lang", "n", "ROUGE", "P", "R", "F", "95% CI of F"):
@@ -356,10 +354,9 @@ def print_scores_table(evaluation: Evaluation, title: str) -> None:
 
 
 def print_systems_table(evaluations: list[Evaluation]) -> None:
+    from itnews.evaluate import BASELINE, LANGUAGES, ROUGE_TYPES, TYPE_LABELS, percent
     from rich.console import Console
     from rich.table import Table
-
-    from pipeline.evaluate import BASELINE, LANGUAGES, ROUGE_TYPES, TYPE_LABELS, percent
 
     console = Console()
     for lang in LANGUAGES:
@@ -420,14 +417,14 @@ def eval_command(
     import shlex
     from pathlib import Path
 
-    from pipeline import evaluate
+    from itnews import evaluate
 
     mode = "compat" if compat else "unicode"
     if (predictions is None) == (system is None):
         raise typer.BadParameter("give either --predictions FILE or --system NAME[,NAME...]")
     if system is not None:
         names = [name.strip() for name in system.split(",") if name.strip()]
-        from pipeline.models import ModelUnavailable
+        from itnews.presets import ModelUnavailable
 
         try:
             systems = evaluate.build_systems(names)
@@ -512,8 +509,8 @@ def bench_command(
 ) -> None:
     """Articles/s of the batch path against a model card's generate loop, on random-weight models of the
     presets' exact architectures (nothing is downloaded)."""
-    from pipeline.bench import bench
-    from pipeline.models import ModelUnavailable, load_presets
+    from itnews.bench import bench
+    from itnews.presets import ModelUnavailable, load_presets
 
     presets, defaults = load_presets()
     names = preset or [defaults["summariser"], defaults["translator"]]
@@ -564,10 +561,9 @@ app.add_typer(models_app, name="models")
 @models_app.command("list")
 def models_list() -> None:
     """The presets, their task, hub id, size and whether they are in the local cache."""
+    from itnews.presets import is_cached, load_presets
     from rich.console import Console
     from rich.table import Table
-
-    from pipeline.models import is_cached, load_presets
 
     presets, defaults = load_presets()
     table = Table("preset", "task", "hub id", "parameters", "licence", "cached")
@@ -589,7 +585,7 @@ def models_info(name: Annotated[str, typer.Argument(help="A preset name.")]) -> 
     """Everything a preset sets: languages, limits, dtype, generation settings, licence, notes."""
     from dataclasses import asdict
 
-    from pipeline.models import is_cached, load_presets
+    from itnews.presets import is_cached, load_presets
 
     presets, _ = load_presets()
     if name not in presets:
@@ -604,7 +600,7 @@ def models_info(name: Annotated[str, typer.Argument(help="A preset name.")]) -> 
 @models_app.command("pull")
 def models_pull(names: Annotated[list[str], typer.Argument(help="Presets or hub ids to download.")]) -> None:
     """Download models into the Hugging Face cache (needs a network), for later offline use."""
-    from pipeline.models import ModelUnavailable, pull
+    from itnews.presets import ModelUnavailable, pull
 
     failed = False
     for name in names:

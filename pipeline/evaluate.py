@@ -10,7 +10,7 @@ Scores come from Google's ``rouge-score`` (ROUGE-1, ROUGE-2, ROUGE-L, ROUGE-Lsum
   setting behind most published figures, so that our numbers can be set beside theirs.
 
 ROUGE-Lsum needs one sentence per line; both modes split summaries with the project's Italian
-segmenter (``pipeline.ingest.split_sentences``), for English summaries too (it handles English
+segmenter (``itnews.ingest.split_sentences``), for English summaries too (it handles English
 sentence ends; NLTK's punkt would need a data download).
 
 Confidence intervals are percentile bootstraps over articles (1,000 resamples, 95%), as in
@@ -33,11 +33,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from pipeline.records import Article, InputError, Result
+from itnews.records import Article, InputError, Result
 
 if TYPE_CHECKING:
-    from pipeline.summarise import Summariser
+    from itnews.summarise import Summariser
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 COMPARED_TYPES = ("rouge1", "rouge2", "rougeL")  # the paired verdicts against the baseline
@@ -125,7 +124,7 @@ def rouge_scorer(mode: str, language: str):
 @functools.lru_cache(maxsize=4096)  # references are scored once per system
 def sentence_lines(text: str) -> str:
     """The text with one sentence per line, as rouge-score's ROUGE-Lsum expects."""
-    from pipeline.ingest import split_sentences
+    from itnews.ingest import split_sentences
 
     return "\n".join(sentence for line in text.splitlines() for sentence in split_sentences(line))
 
@@ -316,7 +315,7 @@ def load_index(path: str) -> list[IndexEntry]:
 
 def read_corpus(index_path: str) -> list[Article | InputError]:
     """Each indexed article, carrying the index's id, or the InputError that explains why there is none."""
-    from pipeline.ingest import read_article
+    from itnews.ingest import read_article
 
     corpus_dir = Path(index_path).parent
     read: list[Article | InputError] = []
@@ -460,9 +459,9 @@ def build_system(name: str) -> Summariser:
     """The one place that maps a system name to a summariser."""
     from pathlib import Path
 
-    from pipeline.extractive import METHODS
-    from pipeline.models import load_presets
-    from pipeline.summarise import Summariser, SummaryOptions
+    from itnews.extractive import METHODS
+    from itnews.presets import load_presets
+    from itnews.summarise import Summariser, SummaryOptions
 
     if name in METHODS:
         return Summariser(SummaryOptions(method=name, languages=("it",)))

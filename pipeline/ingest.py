@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.records import Article, InputError
+from itnews.records import Article, InputError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # HTML pages carry scripts and styles: allow well above article size
 MAX_ARTICLE_CHARS = 200_000  # ~30,000 words: anything longer is a dump of many articles, not one

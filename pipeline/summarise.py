@@ -13,11 +13,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipeline import extractive
-from pipeline.records import Article, Result
+from itnews import extractive
+from itnews.records import Article, Result
 
 if TYPE_CHECKING:
-    from pipeline.models import Seq2SeqModel
+    from itnews.seq2seq import Seq2SeqModel
 
 LONG_MODES = ("truncate", "chunk")
 
@@ -38,7 +38,8 @@ class Summariser:
     """Built once (models load here), then called on batches; results come back in input order."""
 
     def __init__(self, options: SummaryOptions):
-        from pipeline.models import Seq2SeqModel, is_cached, load_presets
+        from itnews.presets import is_cached, load_presets
+        from itnews.seq2seq import Seq2SeqModel
 
         if options.method is not None and options.method not in extractive.METHODS:
             raise ValueError(
@@ -205,7 +206,7 @@ class Summariser:
 
     def _translate(self, summaries: list[str]) -> list[str]:
         """Sentence by sentence: opus-mt and NLLB are trained on sentences, and the batches even out."""
-        from pipeline.ingest import split_sentences
+        from itnews.ingest import split_sentences
 
         split = [split_sentences(summary) for summary in summaries]
         flat = [sentence for sentences in split for sentence in sentences]

@@ -15,7 +15,7 @@ def run_cli(*args: str, stdin: bytes | None = None, env: dict | None = None, tim
     """Run ``itnews ARGS`` in a subprocess; returns the CompletedProcess (text mode)."""
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
+        [sys.executable, "-m", "itnews.cli", *args],
         input=stdin,
         capture_output=True,
         cwd=REPO,

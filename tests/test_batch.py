@@ -12,10 +12,9 @@ import threading
 import time
 
 import pytest
-
-from pipeline.batch import Fields, ParquetSink, open_sink, open_source, output_record, run_batch
-from pipeline.records import InputError, Result
-from pipeline.summarise import Summariser, SummaryOptions
+from itnews.batch import Fields, ParquetSink, open_sink, open_source, output_record, run_batch
+from itnews.records import InputError, Result
+from itnews.summarise import Summariser, SummaryOptions
 
 from .conftest import CORPUS, REPO, run_cli
 
@@ -81,7 +80,7 @@ def run(extractive, input_path, out, *, fields: Fields | None = None, split="tra
 
 def start_batch(*args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "batch", *args],
+        [sys.executable, "-m", "itnews.cli", "batch", *args],
         cwd=REPO,
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
         stdout=subprocess.PIPE,
@@ -220,7 +219,7 @@ def test_bad_lines_and_records_become_errors_with_their_line_and_the_run_goes_on
 
 @pytest.mark.parametrize("batch_size", [1, 4])
 def test_an_article_the_model_chokes_on_becomes_an_error(extractive, tmp_path, monkeypatch, batch_size):
-    from pipeline import extractive as extractive_module
+    from itnews import extractive as extractive_module
 
     corpus, out = tmp_path / "c.jsonl", tmp_path / "out.jsonl"
     write_corpus(corpus, 8)
@@ -394,7 +393,7 @@ def test_tiny_seq2seq_models_give_both_summaries_for_every_ok_record(cli, tiny_m
 
 
 def test_sentence_splitting_in_two_threads_at_once_gives_the_same_sentences():
-    from pipeline.ingest import split_sentences
+    from itnews.ingest import split_sentences
 
     texts = [f"{lead(n)}. Lo ha detto il ministro. La seduta è tolta." for n in range(2)]
     expected = [split_sentences(text) for text in texts]

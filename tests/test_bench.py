@@ -4,8 +4,7 @@ one by one, forced output lengths, the result record, and the command line's arg
 import json
 
 import pytest
-
-from pipeline.bench import (
+from itnews.bench import (
     SUMMARY_TOKENS,
     CorpusTokenizer,
     LengthForcer,
@@ -15,7 +14,8 @@ from pipeline.bench import (
     train_pieces,
     translation_lengths,
 )
-from pipeline.models import Seq2SeqModel, load_presets
+from itnews.presets import load_presets
+from itnews.seq2seq import Seq2SeqModel
 
 INPUTS = [
     "Il governo ha approvato la legge di bilancio.",

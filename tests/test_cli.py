@@ -2,8 +2,8 @@
 
 import json
 
-from pipeline.extractive import DEFAULT_WORDS, word_count
-from pipeline.ingest import read_article
+from itnews.extractive import DEFAULT_WORDS, word_count
+from itnews.ingest import read_article
 
 from .conftest import CORPUS
 
@@ -41,7 +41,7 @@ def test_summarise_readable_output_and_budget(cli):
 def test_cli_default_length_is_the_extractive_default():
     import inspect
 
-    from pipeline import cli as cli_module
+    from itnews import cli as cli_module
 
     for command in (cli_module.summarise, cli_module.batch):
         assert inspect.signature(command).parameters["words"].default == DEFAULT_WORDS

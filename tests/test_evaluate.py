@@ -5,8 +5,7 @@ import unicodedata
 
 import numpy as np
 import pytest
-
-from pipeline.evaluate import (
+from itnews.evaluate import (
     BETTER,
     NO_DIFFERENCE,
     ROUGE_TYPES,
@@ -19,7 +18,7 @@ from pipeline.evaluate import (
     paired_bootstrap,
     score_pair,
 )
-from pipeline.records import InputError
+from itnews.records import InputError
 
 from .conftest import CORPUS
 

@@ -1,8 +1,7 @@
 """The embedded extractive summariser: Lead-k, position and headline scoring, target length, redundancy."""
 
 import pytest
-
-from pipeline.extractive import content_stems, select_sentences, summarise, word_count
+from itnews.extractive import content_stems, select_sentences, summarise, word_count
 
 SENTENCES = [
     "Il governo ha approvato la riforma delle pensioni dopo tre giorni di trattative con i sindacati.",

@@ -1,8 +1,7 @@
 """Ingest: decoding, each cleaning rule, sentence segmentation, language check, bad input."""
 
 import pytest
-
-from pipeline.ingest import (
+from itnews.ingest import (
     MAX_ARTICLE_CHARS,
     decode_bytes,
     make_article,
@@ -10,7 +9,7 @@ from pipeline.ingest import (
     split_blocks,
     split_sentences,
 )
-from pipeline.records import InputError
+from itnews.records import InputError
 
 BODY = (
     "Il Consiglio comunale di Bologna ha approvato ieri sera il nuovo piano per la mobilità urbana. "

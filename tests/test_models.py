@@ -3,20 +3,10 @@
 import json
 
 import pytest
-
-from pipeline.ingest import read_article
-from pipeline.models import (
-    BATCH_TOKENS,
-    MAX_BATCH_SIZE,
-    ModelUnavailable,
-    Seq2SeqModel,
-    architecture_config,
-    length_sorted_batches,
-    load_presets,
-    preset_for,
-    resolve_device,
-)
-from pipeline.summarise import Summariser, SummaryOptions, sentence_chunks
+from itnews.ingest import read_article
+from itnews.presets import ModelUnavailable, architecture_config, load_presets, preset_for
+from itnews.seq2seq import BATCH_TOKENS, MAX_BATCH_SIZE, Seq2SeqModel, length_sorted_batches, resolve_device
+from itnews.summarise import Summariser, SummaryOptions, sentence_chunks
 
 from .conftest import CORPUS, TEST_COMMIT
 
