@@ -16,8 +16,11 @@ from pathlib import Path
 
 import numpy as np
 from itnews import extractive
-from itnews.evaluate import load_summaries, read_corpus, rouge_scorer
+from itnews.clean import Clean
+from itnews.evaluate import load_summaries
 from itnews.extractive import tfidf_matrix, word_count
+from itnews.rouge import rouge_scorer
+from itnews.sources import index_source
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -64,7 +67,7 @@ def summarise(article, words, decay=2.0, headline=0.3, centrality=0.0, names=0.0
 
 
 def main() -> None:
-    articles = [a for a in read_corpus(str(CORPUS / "index.jsonl")) if not isinstance(a, Exception)]
+    articles = [a for a in Clean()(list(index_source(str(CORPUS / "index.jsonl")))) if a.ok]
     references = load_summaries(str(CORPUS / "references.jsonl")).texts["it"]
     scorer = rouge_scorer("unicode", "it")
 

@@ -1,13 +1,7 @@
 """`itnews bench`: articles/s of the pipeline's batch path against the generate loop of a model card.
 
-Real weights cannot be downloaded here, and throughput does not depend on them: each preset's exact
-architecture (``models/configs/<preset>.json``) is built with seeded random weights, and its tokenizer
-is stood in for by a SentencePiece model trained on the corpus (`CorpusTokenizer`). So that the work
-equals a real model's, input and output lengths are set to what the real model would see and write:
-
-- inputs: each text becomes ``TOKENS_PER_WORD`` tokens per word, cut to the preset's input limit;
-- outputs are forced (`LengthForcer`): ``SUMMARY_TOKENS`` per summary, and ``TRANSLATION_RATIO`` times
-  the source's tokens per translated sentence (a random model would otherwise stop at random).
+Nothing is downloaded: each preset runs as its exact architecture with random weights and forced
+output lengths (`itnews.random_models`), so the work equals a real model's.
 
 What is timed, per preset role, from reading the article files on:
 
@@ -16,15 +10,14 @@ What is timed, per preset role, from reading the article files on:
   (real Italian summary sentences, as a translator sees them behind any summariser);
 - instruct: ingest, both prompted summaries.
 
-Each preset runs twice in one process, on the same model and articles: through the pipeline's batch
-path (`itnews.summarise.Summariser` on chunks of articles) and through the loop a model card shows
-(per article, and per sentence for translation: tokenize, ``model.generate``, decode).
+Each preset runs twice in one process, on the same model and articles: through the pipeline's own
+steps and local runner (`batch_path`, as `itnews batch` runs them) and through the loop a model
+card shows (per article, and per sentence for translation: tokenize, ``model.generate``, decode).
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,35 +25,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from itnews.presets import Preset
-
-ARTICLES_DIR = Path(__file__).resolve().parent.parent / "corpus" / "articles"
-SEED = 1234
-# mBART's and NLLB's 250k SentencePiece vocabularies, opus-mt's 32k Italian one and BART-IT's 52k
-# byte-level BPE all give 1.3-1.5 tokens per word of Italian news: punctuation and elisions (l', dell')
-# are tokens of their own, and long or rare words split in two or three.
-TOKENS_PER_WORD = 1.4
-SUMMARY_TOKENS = 80  # the fanpage summarisers' mean output is 75 tokens
-TRANSLATION_RATIO = 1.3  # English takes about as many tokens as Italian; 1.3 allows for the sentence's end
-PIECES = 4000  # vocabulary of the corpus-trained SentencePiece model (smaller than every preset's)
-ID_OFFSET = 5  # corpus pieces start past every family's low special ids (<s> <pad> </s> <unk> <mask>)
-# Target-language tokens that presets force as first output token, at their ids in the real vocabularies.
-LANGUAGE_IDS = {"en_XX": 250004, "eng_Latn": 256047}
-# Widths and depths for `tiny` runs (tests): small enough to run in seconds, every other value kept.
-TINY = {
-    "d_model": 32,
-    "d_kv": 16,
-    "d_ff": 64,
-    "num_layers": 1,
-    "num_decoder_layers": 1,
-    "num_heads": 2,
-    "encoder_layers": 1,
-    "decoder_layers": 1,
-    "num_hidden_layers": 1,
-    "encoder_attention_heads": 2,
-    "decoder_attention_heads": 2,
-    "encoder_ffn_dim": 64,
-    "decoder_ffn_dim": 64,
-}
+from itnews.random_models import (
+    CorpusTokenizer,
+    LengthForcer,
+    build_model,
+    summary_lengths,
+    train_pieces,
+    translation_lengths,
+)
+from itnews.record import InputError
 
 
 @dataclass
@@ -117,16 +90,21 @@ def bench(
     *,
     greedy: bool = False,
     tiny: bool = False,
+    corpus: str = "corpus/articles",
 ) -> Iterator[BenchResult]:
-    """Each preset's result as soon as it is measured. ``greedy`` decodes with one beam on both paths
-    (the preset's beam search otherwise); ``tiny`` shrinks the architectures (tests)."""
-    from itnews.ingest import read_article
+    """Each preset's result as soon as it is measured, on the article files in ``corpus``.
+    ``greedy`` decodes with one beam on both paths (the preset's beam search otherwise); ``tiny``
+    shrinks the architectures (tests)."""
+    from itnews.ingest import ARTICLE_SUFFIXES, read_article
     from itnews.presets import load_presets
     from itnews.seq2seq import resolve_device
 
     presets, _ = load_presets()
     device = resolve_device(device)
-    paths = corpus_paths()
+    folder = Path(corpus)
+    paths = sorted(p for p in folder.iterdir() if p.suffix in ARTICLE_SUFFIXES) if folder.is_dir() else []
+    if not paths:
+        raise InputError(corpus, "no article files (.txt, .html) to time; give a folder with --corpus")
     pieces = train_pieces([s for path in paths for s in read_article(str(path)).sentences])
     chosen = list(itertools.islice(itertools.cycle(paths), articles))
     for name in names:
@@ -145,10 +123,6 @@ def greedy_preset(preset: Preset) -> Preset:
     return dataclasses.replace(preset, generate=settings | {"num_beams": 1})
 
 
-def corpus_paths() -> list[Path]:
-    return sorted(p for p in ARTICLES_DIR.iterdir() if p.suffix in (".txt", ".html"))
-
-
 def bench_preset(
     preset: Preset, paths: list[Path], pieces, device: str, quantize: bool, tiny: bool
 ) -> BenchResult:
@@ -163,16 +137,15 @@ def bench_preset(
     model, notes = build_model(preset, tiny)
     parameters = sum(p.numel() for p in model.parameters())
     role = preset.task
-    seq2seq = Seq2SeqModel.from_parts(
-        preset, CorpusTokenizer(pieces, model), model, f"random weights, models/{preset.config}", device
-    )
+    source = f"random weights, models/{preset.config}"
+    seq2seq = Seq2SeqModel(preset, CorpusTokenizer(pieces, model), model, source, None, device)
     seq2seq.generate(["Il governo ha approvato la legge."], max_new_tokens=2)  # first-call allocations
     forcer = LengthForcer(model, translation_lengths(preset) if role == "translate" else summary_lengths)
     loop = measure(lambda: model_card_loop(seq2seq, role, paths), forcer, device)
     if quantize:
         seq2seq.quantize()
-    pipeline = pipeline_for(seq2seq, role)
-    batch = measure(lambda: batch_path(pipeline, role, paths, device), forcer, device)
+    steps = pipeline_steps(seq2seq, role)
+    batch = measure(lambda: batch_path(steps, role, paths, device), forcer, device)
     agreement = sum(a == b for a, b in zip(batch.outputs, loop.outputs, strict=True)) / len(paths)
     return BenchResult(
         preset=preset.name,
@@ -209,179 +182,6 @@ def percentile(values: list[float], q: int) -> float:
     return round(float(np.percentile(values, q)), 3)
 
 
-# --- the model ----------------------------------------------------------------------------------
-
-
-def build_model(preset: Preset, tiny: bool = False):
-    """The preset's architecture with seeded random weights (nothing downloaded), and notes on it."""
-    import torch
-    from itnews.presets import architecture_config
-    from transformers import AutoConfig, AutoModelForSeq2SeqLM
-    from transformers.utils import logging
-
-    logging.set_verbosity_error()  # "generation flags are not valid" and similar, for the random model
-    values = architecture_config(preset)
-    if tiny:
-        values |= {key: value for key, value in TINY.items() if key in values}
-    config = AutoConfig.for_model(**values)
-    torch.manual_seed(SEED)
-    model = AutoModelForSeq2SeqLM.from_config(config, attn_implementation="sdpa")
-    notes = []
-    head, embeddings = model.get_output_embeddings(), model.get_input_embeddings()
-    if values.get("tie_word_embeddings") is False and head.weight is embeddings.weight:
-        # transformers 5 ties T5/mT5 embeddings whatever the config says; the published checkpoint has
-        # its own LM head: same compute either way, but its memory counts.
-        head.weight = torch.nn.Parameter(head.weight.detach().clone())
-        notes.append(
-            "transformers 5 ties T5/mT5 input and output embeddings even where the published config "
-            f"says tie_word_embeddings=false; the LM head was untied ({head.weight.numel() / 1e6:.1f}M "
-            "parameters) to match the checkpoint"
-        )
-    return model.eval(), notes
-
-
-SPECIAL_IDS = ("bos_token_id", "pad_token_id", "eos_token_id", "decoder_start_token_id")
-
-
-class CorpusTokenizer:
-    """Stands in for a preset's tokenizer: SentencePiece pieces trained on the corpus, as ids of the
-    big vocabulary (shifted past its special ids), each text cut or extended to the length the real
-    tokenizer would give (``TOKENS_PER_WORD``), then </s>.
-
-    It answers the calls `Seq2SeqModel` and the model-card loop make. Generated ids of the big
-    vocabulary decode to pieces modulo the piece count, so every output is text."""
-
-    def __init__(self, pieces, model):
-        self.pieces = pieces
-        config, generation = model.config, model.generation_config
-        self.eos_token_id = config.eos_token_id
-        self.pad_token_id = config.pad_token_id
-        ids = {getattr(source, name, None) for source in (config, generation) for name in SPECIAL_IDS}
-        self.special_ids = (ids | set(LANGUAGE_IDS.values())) - {None}
-
-    def encode(self, text: str, add_special_tokens: bool = True) -> list[int]:
-        ids = [ID_OFFSET + piece for piece in self.pieces.encode(text)] or [ID_OFFSET]
-        length = max(1, round(TOKENS_PER_WORD * len(text.split())))
-        return list(itertools.islice(itertools.cycle(ids), length)) + [self.eos_token_id] * add_special_tokens
-
-    def __call__(
-        self,
-        texts,
-        *,
-        add_special_tokens=True,
-        return_tensors=None,
-        padding=False,
-        truncation=False,
-        max_length=None,
-    ):
-        from transformers import BatchEncoding
-
-        batch = [texts] if isinstance(texts, str) else texts
-        encoded = [self.encode(text, add_special_tokens) for text in batch]
-        if truncation and max_length:
-            encoded = [ids[: max_length - 1] + ids[-1:] if len(ids) > max_length else ids for ids in encoded]
-        longest = max(map(len, encoded)) if padding else 0
-        data = {
-            "input_ids": [ids + [self.pad_token_id] * (longest - len(ids)) for ids in encoded],
-            "attention_mask": [[1] * len(ids) + [0] * (longest - len(ids)) for ids in encoded],
-        }
-        if isinstance(texts, str) and return_tensors is None:
-            data = {key: value[0] for key, value in data.items()}
-        return BatchEncoding(data, tensor_type=return_tensors)
-
-    def decode(self, ids, skip_special_tokens: bool = False) -> str:
-        ids = ids.tolist() if hasattr(ids, "tolist") else ids
-        size = self.pieces.get_piece_size()
-        kept = [i for i in ids if not (skip_special_tokens and i in self.special_ids)]
-        return self.pieces.decode([1 + (i - ID_OFFSET) % (size - 1) for i in kept])  # piece 0 is <unk>
-
-    def batch_decode(self, sequences, skip_special_tokens: bool = False) -> list[str]:
-        return [self.decode(ids, skip_special_tokens) for ids in sequences]
-
-    def convert_tokens_to_ids(self, token: str) -> int:
-        return LANGUAGE_IDS[token]
-
-
-def train_pieces(texts: list[str]):
-    """A SentencePiece model of the corpus sentences (a second or two), kept in memory."""
-    import io
-
-    import sentencepiece as spm
-
-    model = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(texts),
-        model_writer=model,
-        vocab_size=PIECES,
-        hard_vocab_limit=False,  # a small corpus may not fill it
-        character_coverage=1.0,
-        unk_id=0,
-        bos_id=-1,
-        eos_id=-1,
-        num_threads=1,
-        minloglevel=2,
-    )
-    return spm.SentencePieceProcessor(model_proto=model.getvalue())
-
-
-# --- forced output lengths ----------------------------------------------------------------------
-
-
-def summary_lengths(source_tokens: list[int]) -> list[int]:
-    return [SUMMARY_TOKENS] * len(source_tokens)
-
-
-def translation_lengths(preset: Preset) -> Callable[[list[int]], list[int]]:
-    limit = preset.generate.get("max_new_tokens", 200)
-    return lambda source_tokens: [min(limit, math.ceil(TRANSLATION_RATIO * n)) for n in source_tokens]
-
-
-class LengthForcer:
-    """Wraps ``model.generate`` (so the batch path and the loop alike go through it) so that each input
-    yields exactly the number of new tokens ``lengths`` gives for its source length, the last one
-    </s>; counts the generated tokens."""
-
-    def __init__(self, model, lengths: Callable[[list[int]], list[int]]):
-        self.lengths = lengths
-        self.eos = model.generation_config.eos_token_id
-        self.tokens = 0
-        self._generate = model.generate
-        model.generate = self.generate
-
-    def generate(self, **kwargs):
-        from transformers import LogitsProcessorList
-
-        targets = self.lengths(kwargs["attention_mask"].sum(dim=1).tolist())
-        self.tokens += sum(targets)
-        forced = LogitsProcessorList([ForcedLengths(targets, self.eos)])
-        return self._generate(**{**kwargs, "max_new_tokens": max(targets), "logits_processor": forced})
-
-
-class ForcedLengths:
-    """Logits processor: no </s> before an input's target length, nothing but </s> at it. Works for
-    greedy and beam search alike (rows are the inputs' beams, in input order)."""
-
-    def __init__(self, targets: list[int], eos: int):
-        self.targets = targets
-        self.eos = eos
-        self.start: int | None = None
-
-    def __call__(self, input_ids, scores):
-        import torch
-
-        if self.start is None:
-            self.start = input_ids.shape[1]  # the decoder prompt
-            beams = input_ids.shape[0] // len(self.targets)
-            self.row_targets = torch.tensor(self.targets, device=scores.device).repeat_interleave(beams)
-        step = input_ids.shape[1] - self.start + 1  # the new token's position
-        scores[:, self.eos] = -math.inf
-        if step in self.targets:
-            ending = self.row_targets == step
-            scores.masked_fill_(ending[:, None], -math.inf)
-            scores[ending, self.eos] = 0.0
-        return scores
-
-
 # --- the two ways through the articles ----------------------------------------------------------
 
 
@@ -397,7 +197,8 @@ def measure(run: Callable[[], tuple[list[str], list[float]]], forcer: LengthForc
 def model_card_loop(seq2seq, role: str, paths: list[Path]) -> tuple[list[str], list[float]]:
     """Per article, and per sentence for translation: tokenize, ``model.generate``, decode."""
     from itnews import extractive
-    from itnews.ingest import read_article, split_sentences
+    from itnews.clean import split_sentences
+    from itnews.ingest import read_article
 
     tokenizer, model, preset = seq2seq.tokenizer, seq2seq.model, seq2seq.preset
     settings = seq2seq.generation_settings
@@ -425,37 +226,37 @@ def model_card_loop(seq2seq, role: str, paths: list[Path]) -> tuple[list[str], l
     return outputs, latencies
 
 
-def pipeline_for(seq2seq, role: str):
-    """The pipeline's own Summariser around the in-memory model."""
-    from itnews.summarise import Summariser, SummaryOptions
+def pipeline_steps(seq2seq, role: str) -> list:
+    """The pipeline's own steps around the in-memory model, as `summary_steps` would chain them."""
+    from itnews.summarise import Summarise, SummaryOptions, Translate
 
     if role == "translate":  # behind the embedded extractive Italian summary
-        options = SummaryOptions(method="extractive", languages=("it", "en"))
-        return Summariser.from_models(options, None, seq2seq)
+        return [Summarise(None, SummaryOptions(method="extractive"), []), Translate(seq2seq)]
     languages = ("it",) if role == "summarise" else ("it", "en")
-    return Summariser.from_models(SummaryOptions(languages=languages), seq2seq, None)
+    return [Summarise(seq2seq, SummaryOptions(languages=languages), [])]
 
 
-def batch_path(summariser, role: str, paths: list[Path], device: str) -> tuple[list[str], list[float]]:
-    """Chunks of one full model batch of articles: read, summarise; an article's latency is its chunk's."""
-    from itnews.ingest import read_article
+def batch_path(steps: list, role: str, paths: list[Path], device: str) -> tuple[list[str], list[float]]:
+    """The local runner over the articles in full model batches; an article's latency is its batch's
+    (the time since the batch before it was written)."""
+    from itnews.clean import Clean
+    from itnews.ingest import file_record
+    from itnews.runner import Collect, run
     from itnews.seq2seq import MAX_BATCH_SIZE
 
-    chunk = MAX_BATCH_SIZE[device.split(":")[0]]
-    outputs, latencies = [], []
-    for start in range(0, len(paths), chunk):
-        started = time.perf_counter()
-        results = summariser.summarise([read_article(str(path)) for path in paths[start : start + chunk]])
-        for result in results:
-            if result.status != "ok":
-                raise RuntimeError(f"{result.id}: {result.error}")
-            outputs.append(
-                {"summarise": result.summary_it, "translate": result.summary_en}.get(
-                    role, f"{result.summary_it}\n{result.summary_en}"
-                )
+    records = [file_record(str(path), str(number)) for number, path in enumerate(paths)]  # paths repeat
+    collected = Collect()
+    run(records, [Clean(), *steps], collected, batch_size=MAX_BATCH_SIZE[device.split(":")[0]])
+    outputs = []
+    for record in sorted(collected.records, key=lambda r: int(r.id)):
+        if not record.ok:
+            raise RuntimeError(record.error)
+        outputs.append(
+            {"summarise": record.summary_it, "translate": record.summary_en}.get(
+                role, f"{record.summary_it}\n{record.summary_en}"
             )
-        latencies += [time.perf_counter() - started] * len(results)
-    return outputs, latencies
+        )
+    return outputs, collected.latencies
 
 
 class PeakMemory:

@@ -1,17 +1,21 @@
-"""The `itnews` command line: parses arguments and calls the stages; no logic of its own."""
+"""The `itnews` command line: each command parses its options, then chooses a source, a chain of
+steps and a sink, and runs them (`itnews.runner`). The work itself is in the modules it calls."""
 
 from __future__ import annotations
 
-import json
+import functools
+import inspect
 import sys
+import typing
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from itnews.records import Article, InputError, Result
+from itnews.console import report
+from itnews.extractive import DEFAULT_WORDS, METHODS
 
 if TYPE_CHECKING:
     from itnews.bench import BenchResult
-    from itnews.evaluate import Evaluation
+    from itnews.summarise import SummaryOptions
 
 app = typer.Typer(
     help="Italian news summarisation: clean articles, summarise them in Italian and English, evaluate.",
@@ -27,58 +31,16 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object per line
 StrictLang = Annotated[bool, typer.Option("--strict-lang", help="Refuse articles not detected as Italian.")]
 
 
-def report(kind: str, item: str, message: str) -> None:
-    """One line on stderr: ``error: <item>: <reason>`` or ``warning: <item>: <reason>``."""
-    print(f"{kind}: {item}: {message}", file=sys.stderr, flush=True)
-
-
-def print_json(record: dict) -> None:
-    print(json.dumps(record, ensure_ascii=False), flush=True)
-
-
-def read_inputs(paths: list[str], strict_lang: bool) -> list[Article | InputError]:
-    """Each path's Article, or the InputError that explains why there is none; order kept."""
-    from itnews.ingest import read_article
-
-    read: list[Article | InputError] = []
-    for path in paths:
-        try:
-            read.append(read_article(path, strict_lang=strict_lang))
-        except InputError as err:
-            read.append(err)
-        except Exception as err:  # a bug must not hide the other inputs' results
-            read.append(InputError(path, f"internal error: {type(err).__name__}: {err}"))
-    return read
-
-
-def parse_languages(value: str) -> tuple[str, ...]:
-    languages = tuple(part.strip() for part in value.split(",") if part.strip())
-    if not languages or any(lang not in ("it", "en") for lang in languages):
-        raise typer.BadParameter("use a comma-separated subset of it,en", param_hint="--lang")
-    return languages
-
-
 @app.command()
 def ingest(paths: Paths, as_json: JsonFlag = False, strict_lang: StrictLang = False) -> None:
     """Read and clean articles; print their sentences (or the records with --json)."""
-    failed = False
-    for item in read_inputs(paths, strict_lang):
-        if isinstance(item, InputError):
-            report("error", item.item, item.reason)
-            failed = True
-            continue
-        for warning in item.warnings:
-            report("warning", item.source, warning)
-        if as_json:
-            print_json(item.to_dict())
-        else:
-            print(f"# {item.id} ({item.source}, lang={item.lang}, {len(item.sentences)} sentences)")
-            if item.title:
-                print(f"title: {item.title}")
-            for number, sentence in enumerate(item.sentences, 1):
-                print(f"{number:3d}. {sentence}")
-            print()
-    raise typer.Exit(1 if failed else 0)
+    from itnews.clean import Clean
+    from itnews.console import Printer
+    from itnews.record import INGEST
+    from itnews.sources import paths_source
+
+    printer = Printer(INGEST, as_json)
+    finish(run_or_stop(paths_source(paths), [Clean(strict_lang)], printer), printer.failed)
 
 
 ModelOption = Annotated[
@@ -101,10 +63,10 @@ LangOption = Annotated[str, typer.Option("--lang", help="Summary languages: it, 
 MethodOption = Annotated[
     str | None,
     typer.Option(
-        "--method", help="Use an extractive method: extractive (position and headline), lead1, lead2, lead3."
+        "--method",
+        help=f"Use an extractive method: {', '.join(METHODS)} (extractive: position and headline).",
     ),
 ]
-DEFAULT_WORDS = 70  # extractive.DEFAULT_WORDS, written out so --help need not import numpy
 WordsOption = Annotated[
     int,
     typer.Option(
@@ -129,100 +91,99 @@ LongOption = Annotated[
 ]
 
 
-def summary_options(method, model, translator, words, lang, device, long, quantize):
-    """The SummaryOptions of `summarise` and `batch`, with their arguments checked."""
-    from itnews.extractive import METHODS
-    from itnews.summarise import SummaryOptions
-
-    if method is not None and method not in METHODS:
-        raise typer.BadParameter(f"choose from {', '.join(METHODS)}", param_hint="--method")
-    return SummaryOptions(
-        method=method,
-        model=model,
-        translator=translator,
-        words=words,
-        languages=parse_languages(lang),
-        device=device,
-        long=long,
-        quantize=quantize,
-    )
+# The options `summarise` and `batch` share, declared once: `with_summary_options` adds them to a
+# command, which receives them as one SummaryOptions and the --strict-lang flag.
+SUMMARY_OPTIONS = {
+    "lang": (LangOption, "it,en"),
+    "method": (MethodOption, None),
+    "words": (WordsOption, DEFAULT_WORDS),
+    "quantize": (QuantizeOption, False),
+    "model": (ModelOption, None),
+    "translator": (TranslatorOption, None),
+    "device": (DeviceOption, "auto"),
+    "long": (LongOption, "truncate"),
+    "strict_lang": (StrictLang, False),
+}
 
 
-def build_summariser(options):
-    """The Summariser, or exit 1 with a one-line error when a model cannot be loaded."""
+def with_summary_options(command):
+    signature = inspect.signature(command, eval_str=False)
+    hints = typing.get_type_hints(command, include_extras=True, localns={"SummaryOptions": object})
+    own = [
+        p.replace(annotation=hints[p.name])
+        for p in signature.parameters.values()
+        if p.name not in ("options", "strict_lang")
+    ]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, (annotation, default) in SUMMARY_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def with_options(**values):
+        from itnews.summarise import SummaryOptions
+
+        shared_values = {name: values.pop(name) for name in SUMMARY_OPTIONS}
+        strict_lang = shared_values.pop("strict_lang")
+        languages = tuple(part.strip() for part in shared_values.pop("lang").split(",") if part.strip())
+        try:
+            options = SummaryOptions(languages=languages, **shared_values)
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+        return command(**values, options=options, strict_lang=strict_lang)
+
+    # typer reads the parameters from the signature; the annotations are resolved here already.
+    with_options.__signature__ = signature.replace(parameters=own + shared)
+    with_options.__annotations__ = {}
+    return with_options
+
+
+def summary_chain(options: SummaryOptions, strict_lang: bool) -> list:
+    """Clean, then the summary steps (their models load here); exit 1 with a one-line error when a
+    model cannot be loaded."""
+    from itnews.clean import Clean
     from itnews.presets import ModelUnavailable
-    from itnews.summarise import Summariser
+    from itnews.summarise import summary_steps
 
     try:
-        return Summariser(options)
+        return [Clean(strict_lang), *summary_steps(options)]
     except ModelUnavailable as err:
         report("error", err.name, err.reason)
         raise typer.Exit(1) from None
-    except ValueError as err:
-        raise typer.BadParameter(str(err)) from None
+
+
+def run_or_stop(source, chain, sink, **settings):
+    """Run the chain; a second Ctrl-C (which stops at once) exits 130 with nothing more to say."""
+    from itnews.runner import run
+
+    try:
+        return run(source, chain, sink, **settings)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def finish(summary, failed: bool) -> None:
+    raise typer.Exit(130 if summary.interrupted else 1 if failed else 0)
 
 
 @app.command()
-def summarise(
-    paths: Paths,
-    as_json: JsonFlag = False,
-    lang: LangOption = "it,en",
-    method: MethodOption = None,
-    words: WordsOption = DEFAULT_WORDS,
-    quantize: QuantizeOption = False,
-    model: ModelOption = None,
-    translator: TranslatorOption = None,
-    device: DeviceOption = "auto",
-    long: LongOption = "truncate",
-    strict_lang: StrictLang = False,
-) -> None:
+@with_summary_options
+def summarise(paths: Paths, options: SummaryOptions, strict_lang: bool, as_json: JsonFlag = False) -> None:
     """Summarise articles in Italian and English."""
-    options = summary_options(method, model, translator, words, lang, device, long, quantize)
-    inputs = read_inputs(paths, strict_lang)
-    summariser = build_summariser(options)
-    results = iter(summariser.summarise([item for item in inputs if isinstance(item, Article)]))
-    failed = False
-    warned: set[str] = set()
-    for item in inputs:
-        if isinstance(item, InputError):
-            report("error", item.item, item.reason)
-            failed = True
-            continue
-        result = next(results)
-        if result.status == "error":
-            report("error", item.source, result.error)
-            failed = True
-            continue
-        for warning in result.warnings:
-            if warning not in warned:
-                report("warning", item.source, warning)
-                warned.add(warning)
-        if as_json:
-            print_json(result_json(result))
-        else:
-            print_readable(item, result)
-    raise typer.Exit(1 if failed else 0)
+    from itnews.console import Printer
+    from itnews.record import SUMMARY
+    from itnews.sources import paths_source
 
-
-def result_json(result: Result) -> dict:
-    keys = ("id", "summary_it", "summary_en", "method", "model", "warnings", "timings")
-    record = result.to_dict()
-    return {key: record[key] for key in keys}
-
-
-def print_readable(article: Article, result: Result) -> None:
-    print(f"# {article.title or article.id}  [{article.source}]")
-    if result.summary_it is not None:
-        print(f"IT: {result.summary_it}")
-    if result.summary_en is not None:
-        print(f"EN: {result.summary_en}")
-    print()
+    chain = summary_chain(options, strict_lang)
+    printer = Printer(SUMMARY, as_json)
+    finish(run_or_stop(paths_source(paths), chain, printer), printer.failed)
 
 
 # --- batch ----------------------------------------------------------------------------------
 
 
 @app.command()
+@with_summary_options
 def batch(
     input_path: Annotated[
         str,
@@ -246,15 +207,6 @@ def batch(
         str, typer.Option("--id-field", help="Record field with the id; without one: <file stem>:<row>.")
     ] = "id",
     title_field: Annotated[str, typer.Option("--title-field", help="Record field with the title.")] = "title",
-    lang: LangOption = "it,en",
-    method: MethodOption = None,
-    words: WordsOption = DEFAULT_WORDS,
-    quantize: QuantizeOption = False,
-    model: ModelOption = None,
-    translator: TranslatorOption = None,
-    device: DeviceOption = "auto",
-    long: LongOption = "truncate",
-    strict_lang: StrictLang = False,
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="Only the first N records of INPUT.")
     ] = None,
@@ -263,122 +215,55 @@ def batch(
         int,
         typer.Option("--batch-size", min=1, help="Articles per batch; a batch is written durably at once."),
     ] = 32,
+    *,
+    options: SummaryOptions,
+    strict_lang: bool,
 ) -> None:
     """Summarise a whole corpus into one file: streaming, resumable, a bad record never stops the run."""
     import shlex
 
-    from itnews.batch import Fields, open_sink, open_source, run_batch
+    from itnews.console import Progress
+    from itnews.record import InputError
+    from itnews.sinks import open_sink
+    from itnews.sources import Fields, open_source
 
-    options = summary_options(method, model, translator, words, lang, device, long, quantize)
     try:
         source = open_source(input_path, Fields(text=text_field, id=id_field, title=title_field), split)
-        sink = open_sink(out, source)
+    except InputError as err:
+        report("error", err.item, err.reason)
+        raise typer.Exit(1) from None
+    try:
+        sink = open_sink(out, source.path)
     except InputError as err:
         report("error", err.item, err.reason)
         raise typer.Exit(1) from None
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--out") from None
-    summariser = build_summariser(options)
+    chain = summary_chain(options, strict_lang)
+    show = sys.stderr.isatty()
+    total = min(filter(None, (source.count(), limit)), default=None) if show else None
+    resume = f"resume with: itnews {shlex.join(sys.argv[1:])}"
     try:
-        summary = run_batch(
-            source,
-            sink,
-            summariser,
-            strict_lang=strict_lang,
-            limit=limit,
-            batch_size=batch_size,
-            show_progress=sys.stderr.isatty(),
-        )
+        with Progress(show, total) as progress:
+            summary = run_or_stop(
+                source, chain, sink, batch_size=batch_size, limit=limit, display=progress, unique_ids=True
+            )
     except InputError as err:
         report("error", err.item, err.reason)
         raise typer.Exit(1) from None
     except OSError as err:
         report("error", out, f"cannot write the output: {err.strerror or err}")
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        summary = None
-    resume = f"resume with: itnews {shlex.join(sys.argv[1:])}"
-    if summary is None:
+    except typer.Exit:
         print(f"stopped: every batch written before the stop is in {out}; {resume}", file=sys.stderr)
-        raise typer.Exit(130)
+        raise
     print(summary.line(), file=sys.stderr)
     if summary.interrupted:
         print(f"interrupted after the current batch: {resume}", file=sys.stderr)
-        raise typer.Exit(130)
-    raise typer.Exit(1 if summary.error else 0)
+    finish(summary, summary.error > 0)
 
 
 # --- eval -----------------------------------------------------------------------------------
-
-MAX_LISTED_IDS = 10  # a warning line names this many ids; --json lists them all
-VERDICT_SHORT = {"better": "better", "worse": "worse", "no significant difference": "n.s."}
-
-
-def warn_missing(item: str, evaluation: Evaluation) -> None:
-    """A warning per language in which some ids have a summary on one side only."""
-    for lang, coverage in evaluation.missing.items():
-        if evaluation.languages[lang] is None:
-            continue  # nothing scored in this language: the record says so (null), ids or not
-        for ids, side in (
-            (coverage.predictions_only, "only in predictions (no reference), not scored"),
-            (coverage.references_only, "only in references (no prediction), not scored"),
-        ):
-            if ids:
-                listed = ", ".join(ids[:MAX_LISTED_IDS]) + (
-                    f", … ({len(ids) - MAX_LISTED_IDS} more)" if len(ids) > MAX_LISTED_IDS else ""
-                )
-                report("warning", item, f"{lang}: {len(ids)} id{'s' * (len(ids) != 1)} {side}: {listed}")
-
-
-def print_scores_table(evaluation: Evaluation, title: str) -> None:
-    from itnews.evaluate import LANGUAGES, ROUGE_TYPES, percent
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title)
-    for column in ("lang", "n", "ROUGE", "P", "R", "F", "95% CI of F"):
-        table.add_column(column, justify="left" if column in ("lang", "ROUGE") else "right")
-    for lang in LANGUAGES:
-        scores = evaluation.languages[lang]
-        if scores is None:
-            table.add_row(
-                lang, "0", "not scored: no id has both a prediction and a reference", "", "", "", ""
-            )
-            continue
-        for rouge_type in ROUGE_TYPES:
-            s = scores.scores[rouge_type]
-            ci = f"[{percent(s.ci_low)}, {percent(s.ci_high)}]"
-            row = (percent(s.precision), percent(s.recall), percent(s.fmeasure), ci)
-            table.add_row(lang, str(len(scores.ids)), rouge_type, *row)
-    Console().print(table)
-
-
-def print_systems_table(evaluations: list[Evaluation]) -> None:
-    from itnews.evaluate import BASELINE, LANGUAGES, ROUGE_TYPES, TYPE_LABELS, percent
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    for lang in LANGUAGES:
-        scored = [e for e in evaluations if e.languages[lang] is not None]
-        if not scored:
-            continue
-        table = Table(title=f"{lang}: ROUGE F in %, 95% CI (mode {evaluations[0].mode})")
-        for column in ("system", "n", *(TYPE_LABELS[t] for t in ROUGE_TYPES), f"vs {BASELINE}"):
-            table.add_column(column, no_wrap=column in ("system", f"vs {BASELINE}"))
-        for e in scored:
-            scores = e.languages[lang]
-            cells = [
-                f"{percent(s.fmeasure)}\n[{percent(s.ci_low)}, {percent(s.ci_high)}]"
-                for s in (scores.scores[t] for t in ROUGE_TYPES)
-            ]
-            comparisons = (e.vs_baseline or {}).get(lang) or {}
-            verdicts = "\n".join(
-                f"{TYPE_LABELS[t]} {100 * c.difference:+.2f} {VERDICT_SHORT[c.verdict]}"
-                for t, c in comparisons.items()
-            )
-            table.add_row(e.system, str(len(scores.ids)), *cells, verdicts or "—")
-        console.print(table)
 
 
 @app.command("eval")
@@ -413,52 +298,74 @@ def eval_command(
     ] = False,
 ) -> None:
     """ROUGE-1/2/L/Lsum with 95% bootstrap CIs, of a predictions file or of systems run on the corpus."""
+    from itnews import evaluate
+    from itnews.record import InputError
+
+    mode = "compat" if compat else "unicode"
+    if (predictions is None) == (system is None):
+        raise typer.BadParameter("give either --predictions FILE or --system NAME[,NAME...]")
+    try:
+        if predictions is not None:
+            score_predictions(predictions, references, mode, as_json)
+        else:
+            names = [name.strip() for name in system.split(",") if name.strip()]
+            failed = score_systems(names, references, corpus, mode, report_path, as_json)
+            raise typer.Exit(1 if failed else 0)
+    except InputError as err:
+        report("error", err.item, err.reason)
+        raise typer.Exit(1) from None
+    except evaluate.UnknownSystemError as err:
+        raise typer.BadParameter(str(err), param_hint="--system") from None
+
+
+def score_predictions(predictions: str, references: str, mode: str, as_json: bool) -> None:
+    from itnews import evaluate
+    from itnews.console import print_json
+    from itnews.report import missing_warnings, print_scores_table
+
+    reference_summaries = evaluate.load_summaries(references)
+    scored = evaluate.evaluate(evaluate.load_summaries(predictions), reference_summaries, mode=mode)
+    for warning in missing_warnings(scored):
+        report("warning", predictions, warning)
+    if as_json:
+        print_json(scored.to_dict())
+    else:
+        print_scores_table(scored, f"ROUGE in % of {predictions} (mode {mode})")
+
+
+def score_systems(names, references: str, corpus: str, mode: str, report_path: str, as_json: bool) -> bool:
+    """Build the systems (models load first), clean the corpus once, run and score each system,
+    write the report. True when something failed (an article that could not be read, the report)."""
     import datetime
     import shlex
     from pathlib import Path
 
     from itnews import evaluate
+    from itnews.clean import Clean
+    from itnews.console import print_json, report_failed
+    from itnews.presets import ModelUnavailable
+    from itnews.report import missing_warnings, print_systems_table, render_markdown
+    from itnews.runner import Collect
+    from itnews.sources import index_source
 
-    mode = "compat" if compat else "unicode"
-    if (predictions is None) == (system is None):
-        raise typer.BadParameter("give either --predictions FILE or --system NAME[,NAME...]")
-    if system is not None:
-        names = [name.strip() for name in system.split(",") if name.strip()]
-        from itnews.presets import ModelUnavailable
-
-        try:
-            systems = evaluate.build_systems(names)
-        except evaluate.UnknownSystemError as err:
-            raise typer.BadParameter(str(err), param_hint="--system") from None
-        except ModelUnavailable as err:
-            report("error", err.name, err.reason)
-            raise typer.Exit(1) from None
-    failed = False
     try:
-        reference_summaries = evaluate.load_summaries(references)
-        if predictions is not None:
-            scored = evaluate.evaluate(evaluate.load_summaries(predictions), reference_summaries, mode=mode)
-            warn_missing(predictions, scored)
-            if as_json:
-                print_json(scored.to_dict())
-            else:
-                print_scores_table(scored, f"ROUGE in % of {predictions} (mode {mode})")
-            raise typer.Exit(0)
-        articles = []
-        for item in evaluate.read_corpus(corpus):
-            if isinstance(item, InputError):
-                report("error", item.item, item.reason)
-                failed = True
-            else:
-                articles.append(item)
-    except InputError as err:
-        report("error", err.item, err.reason)
+        systems = evaluate.build_systems(names)
+    except ModelUnavailable as err:
+        report("error", err.name, err.reason)
         raise typer.Exit(1) from None
-    evaluations = evaluate.evaluate_systems(systems, articles, reference_summaries, mode=mode)
+    reference_summaries = evaluate.load_summaries(references)
+    cleaned = Collect()
+    run_or_stop(index_source(corpus), [Clean()], cleaned)
+    for record in cleaned.records:
+        if not record.ok:
+            report_failed(record)
+    failed = not all(record.ok for record in cleaned.records)
+    evaluations = evaluate.evaluate_systems(systems, cleaned.records, reference_summaries, mode=mode)
     for evaluation in evaluations:
-        warn_missing(evaluation.system, evaluation)
+        for warning in missing_warnings(evaluation):
+            report("warning", evaluation.system, warning)
     command = "itnews " + shlex.join(sys.argv[1:])
-    markdown = evaluate.render_markdown(evaluations, command=command, date=datetime.date.today().isoformat())
+    markdown = render_markdown(evaluations, command=command, date=datetime.date.today().isoformat())
     try:
         Path(report_path).parent.mkdir(parents=True, exist_ok=True)
         Path(report_path).write_text(markdown, encoding="utf-8")
@@ -471,7 +378,7 @@ def eval_command(
     else:
         print_systems_table(evaluations)
         print(f"report: {report_path}")
-    raise typer.Exit(1 if failed else 0)
+    return failed
 
 
 # --- bench ----------------------------------------------------------------------------------
@@ -505,12 +412,17 @@ def bench_command(
             "--greedy", help="Decode greedily on both paths instead of with the presets' beam search."
         ),
     ] = False,
+    corpus: Annotated[
+        str, typer.Option("--corpus", help="Folder of article files to time (.txt, .html).")
+    ] = "corpus/articles",
     as_json: JsonFlag = False,
 ) -> None:
     """Articles/s of the batch path against a model card's generate loop, on random-weight models of the
     presets' exact architectures (nothing is downloaded)."""
     from itnews.bench import bench
+    from itnews.console import print_json
     from itnews.presets import ModelUnavailable, load_presets
+    from itnews.record import InputError
 
     presets, defaults = load_presets()
     names = preset or [defaults["summariser"], defaults["translator"]]
@@ -521,13 +433,16 @@ def bench_command(
     if quantize and device != "cpu":
         raise typer.BadParameter("int8 dynamic quantization runs on CPU only", param_hint="--quantize")
     try:
-        for result in bench(names, articles, device, quantize, greedy=greedy):
+        for result in bench(names, articles, device, quantize, greedy=greedy, corpus=corpus):
             if as_json:
                 print_json(result.to_dict())
             else:
                 print_bench(result)
     except ModelUnavailable as err:
         report("error", err.name, err.reason)
+        raise typer.Exit(1) from None
+    except InputError as err:
+        report("error", err.item, err.reason)
         raise typer.Exit(1) from None
 
 

@@ -1,241 +1,38 @@
-"""Evaluate: ROUGE of summaries against reference summaries, with bootstrap confidence intervals.
+"""Evaluate: score summaries against reference summaries, per language, and compare systems.
 
-Scores come from Google's ``rouge-score`` (ROUGE-1, ROUGE-2, ROUGE-L, ROUGE-Lsum) in one of two modes:
-
-- ``unicode`` (the default): the project tokenizer. rouge-score's own tokenizer keeps only ``[a-z0-9]``,
-  so "però" becomes "per" and matches the preposition "per", and "dà" becomes "d" and matches the
-  elided "d'". Ours keeps accented letters, splits elisions ("dell'azienda" -> "dell", "azienda") and
-  stems with the Snowball stemmer of the summary's language.
-- ``compat``: rouge-score's default tokenizer with its Porter stemmer (``use_stemmer=True``), the
-  setting behind most published figures, so that our numbers can be set beside theirs.
-
-ROUGE-Lsum needs one sentence per line; both modes split summaries with the project's Italian
-segmenter (``itnews.ingest.split_sentences``), for English summaries too (it handles English
-sentence ends; NLTK's punkt would need a data download).
-
-Confidence intervals are percentile bootstraps over articles (1,000 resamples, 95%), as in
-ROUGE-1.5.5 and rouge-score's ``BootstrapAggregator``, but drawn here from a seeded
-``numpy.random.Generator``: the aggregator draws from numpy's global RNG, so its intervals change
-from run to run unless the caller reseeds process-wide state, and it cannot resample two systems on
-the same articles, which the paired comparison needs. Every problem with an input file raises
+Predictions come from a JSONL file (``{"id", "summary_it", "summary_en"}``) or from running
+systems over a corpus (`evaluate_systems`: each system is a chain of the pipeline's steps, run by
+the local runner). ROUGE per article (`itnews.rouge`), means with bootstrap intervals and paired
+comparisons against Lead-3 (`itnews.bootstrap`). Every problem with an input file raises
 `InputError(item, reason)`; nothing here prints.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
-from itnews.records import Article, InputError, Result
+from itnews.bootstrap import PairedComparison, bootstrap_ci, paired_bootstrap
+from itnews.record import InputError, Record
+from itnews.rouge import ROUGE_TYPES, score_pair
+from itnews.sources import jsonl_lines
 
-if TYPE_CHECKING:
-    from itnews.summarise import Summariser
-
-ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 COMPARED_TYPES = ("rouge1", "rouge2", "rougeL")  # the paired verdicts against the baseline
 LANGUAGES = ("it", "en")
-MODES = ("unicode", "compat")
-SNOWBALL_LANGUAGES = {"it": "italian", "en": "english"}
 BASELINE = "lead3"  # the classic news baseline every system is compared with
-N_RESAMPLES = 1000
-CONFIDENCE = 0.95
-SEED = 0  # fixed, so that a report can be reproduced to the last digit
-BETTER, WORSE, NO_DIFFERENCE = "better", "worse", "no significant difference"
-
-WORD = re.compile(r"[^\W_]+")  # runs of Unicode letters and digits: \w without the underscore
 
 
 class UnknownSystemError(ValueError):
     """A system name that `build_system` cannot map to a summariser (a usage error in the CLI)."""
 
 
-# --- tokenizers -----------------------------------------------------------------------------
-
-
-def ends_with_accent(word: str) -> bool:
-    return len(unicodedata.normalize("NFD", word[-1])) > 1
-
-
-class UnicodeTokenizer:
-    """NFC, casefold, words as runs of letters and digits, Snowball stems (PyStemmer, no downloads).
-
-    A word ending in an accented letter is kept whole: the Italian stemmer's last step drops a final
-    vowel, accented or not, which would make "però" the stem of "pero" and "per", and "papà" that of
-    "papa". These words are invariant (città, università) or function words (perché, già), so
-    stemming them conflates nothing that should match; the cost is that future and past-remote
-    verb forms ("farà", "governò") do not match their infinitive.
-    """
-
-    def __init__(self, language: str):
-        import Stemmer
-
-        self._stemmer = Stemmer.Stemmer(SNOWBALL_LANGUAGES[language])
-
-    def tokenize(self, text: str) -> list[str]:
-        # Casefolding can decompose a letter ("İ" -> "i" + combining dot): normalise on both sides.
-        text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
-        words = WORD.findall(text)
-        stems = self._stemmer.stemWords(words)
-        return [word if ends_with_accent(word) else stem for word, stem in zip(words, stems, strict=True)]
-
-
-class CachedTokenizer:
-    """Tokenizes each distinct line once, however many systems and ROUGE types score it.
-
-    A text's tokens are the concatenation of its lines' tokens, which is exact for both tokenizers
-    (a newline separates words in both); rouge-score tokenizes a summary whole for ROUGE-1/2/L and
-    line by line for ROUGE-Lsum, so every line is tokenized a single time.
-    """
-
-    def __init__(self, tokenizer):
-        self._tokenizer = tokenizer
-        self._cache: dict[str, list[str]] = {}
-
-    def tokenize(self, text: str) -> list[str]:
-        tokens: list[str] = []
-        for line in text.split("\n"):
-            if line not in self._cache:
-                self._cache[line] = self._tokenizer.tokenize(line)
-            tokens.extend(self._cache[line])
-        return tokens
-
-
-@functools.cache
-def rouge_scorer(mode: str, language: str):
-    from rouge_score import rouge_scorer as rouge
-    from rouge_score import tokenizers
-
-    if mode == "compat":
-        base = tokenizers.DefaultTokenizer(use_stemmer=True)
-    elif mode == "unicode":
-        base = UnicodeTokenizer(language)
-    else:
-        raise ValueError(f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
-    return rouge.RougeScorer(list(ROUGE_TYPES), tokenizer=CachedTokenizer(base))
-
-
-@functools.lru_cache(maxsize=4096)  # references are scored once per system
-def sentence_lines(text: str) -> str:
-    """The text with one sentence per line, as rouge-score's ROUGE-Lsum expects."""
-    from itnews.ingest import split_sentences
-
-    return "\n".join(sentence for line in text.splitlines() for sentence in split_sentences(line))
-
-
-@dataclass
-class Rouge:
-    precision: float
-    recall: float
-    fmeasure: float
-
-
-def score_pair(
-    reference: str, prediction: str, *, language: str = "it", mode: str = "unicode"
-) -> dict[str, Rouge]:
-    """ROUGE-1/2/L/Lsum of one prediction against one reference, by ROUGE type."""
-    scores = rouge_scorer(mode, language).score(sentence_lines(reference), sentence_lines(prediction))
-    return {rouge_type: Rouge(*scores[rouge_type]) for rouge_type in ROUGE_TYPES}
-
-
-# --- bootstrap ------------------------------------------------------------------------------
-
-
-def resample_indices(n: int, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> np.ndarray:
-    """(n_resamples, n) row indices drawn with replacement; the same for every call with equal arguments."""
-    return np.random.default_rng(seed).integers(0, n, size=(n_resamples, n))
-
-
-def percentile_interval(samples: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    tail = 100 * (1 - confidence) / 2
-    low, high = np.percentile(samples, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def bootstrap_ci(
-    values: np.ndarray, *, n_resamples: int = N_RESAMPLES, seed: int = SEED, confidence: float = CONFIDENCE
-) -> tuple[float, float]:
-    """Percentile bootstrap interval of the mean of per-article ``values``."""
-    values = np.asarray(values, dtype=float)
-    means = values[resample_indices(len(values), n_resamples, seed)].mean(axis=1)
-    return percentile_interval(means, confidence)
-
-
-@dataclass
-class PairedComparison:
-    """System A against system B on the same articles, one ROUGE type's F-measure."""
-
-    rouge_type: str
-    n: int
-    difference: float  # mean F of A minus mean F of B
-    ci_low: float  # 95% bootstrap interval of the difference
-    ci_high: float
-    p_not_better: float  # fraction of resamples in which A's mean F is <= B's
-    verdict: str  # BETTER or WORSE when the interval excludes zero, else NO_DIFFERENCE
-
-    def to_dict(self) -> dict:
-        record = asdict(self)
-        del record["rouge_type"]
-        return record
-
-
-def paired_bootstrap(
-    a: np.ndarray,
-    b: np.ndarray,
-    *,
-    rouge_type: str = "rouge1",
-    n_resamples: int = N_RESAMPLES,
-    seed: int = SEED,
-    confidence: float = CONFIDENCE,
-) -> PairedComparison:
-    """Resample articles, not systems: both systems are scored on the same draw each time."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.shape != b.shape or not len(a):
-        raise ValueError("paired bootstrap needs two equally long, non-empty score lists")
-    differences = (a - b)[resample_indices(len(a), n_resamples, seed)].mean(axis=1)
-    low, high = percentile_interval(differences, confidence)
-    verdict = BETTER if low > 0 else WORSE if high < 0 else NO_DIFFERENCE
-    return PairedComparison(
-        rouge_type=rouge_type,
-        n=len(a),
-        difference=float(np.mean(a - b)),
-        ci_low=low,
-        ci_high=high,
-        p_not_better=float(np.mean(differences <= 0)),
-        verdict=verdict,
-    )
-
-
-# --- input files ----------------------------------------------------------------------------
-
-
 def read_jsonl(path: str) -> Iterator[tuple[str, dict]]:
     """``(item, record)`` per non-blank line, where item is ``path:lineno``; bad lines raise InputError."""
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(path, "no such file" if not file.exists() else "not a file")
-    with file.open("rb") as handle:
-        for lineno, raw in enumerate(handle, 1):
-            item = f"{path}:{lineno}"
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError:
-                raise InputError(item, "not UTF-8") from None
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise InputError(item, f"not valid JSON: {err.msg} (column {err.colno})") from None
-            if not isinstance(record, dict):
-                raise InputError(item, f"expected a JSON object, got {type(record).__name__}")
-            yield item, record
+    for number, line in jsonl_lines(path):
+        if not isinstance(line, dict):
+            raise InputError(f"{path}:{number}", line)
+        yield f"{path}:{number}", line
 
 
 def string_field(record: dict, key: str, item: str, *, required: bool) -> str | None:
@@ -259,8 +56,8 @@ class Summaries:
     texts: dict[str, dict[str, str]]  # language -> id -> summary; no entry when an id has none
 
     @classmethod
-    def from_results(cls, source: str, results: list[Result]) -> Summaries:
-        ok = [r for r in results if r.status == "ok"]
+    def from_records(cls, source: str, records: list[Record]) -> Summaries:
+        ok = [r for r in records if r.ok]
         texts = {
             "it": {r.id: r.summary_it for r in ok if r.summary_it is not None},
             "en": {r.id: r.summary_en for r in ok if r.summary_en is not None},
@@ -284,53 +81,6 @@ def load_summaries(path: str) -> Summaries:
             if summary is not None:
                 texts[lang][record_id] = summary
     return Summaries(source=path, ids=ids, texts=texts)
-
-
-@dataclass
-class IndexEntry:
-    """One corpus article, as listed in ``corpus/index.jsonl``."""
-
-    id: str
-    title: str | None
-    path: str  # relative to the corpus folder (the index file's folder)
-    topic: str | None
-
-
-def load_index(path: str) -> list[IndexEntry]:
-    entries: list[IndexEntry] = []
-    seen: set[str] = set()
-    for item, record in read_jsonl(path):
-        entry = IndexEntry(
-            id=string_field(record, "id", item, required=True),
-            title=string_field(record, "title", item, required=False),
-            path=string_field(record, "path", item, required=True),
-            topic=string_field(record, "topic", item, required=False),
-        )
-        if entry.id in seen:
-            raise InputError(item, f"duplicate id {entry.id!r}")
-        seen.add(entry.id)
-        entries.append(entry)
-    return entries
-
-
-def read_corpus(index_path: str) -> list[Article | InputError]:
-    """Each indexed article, carrying the index's id, or the InputError that explains why there is none."""
-    from itnews.ingest import read_article
-
-    corpus_dir = Path(index_path).parent
-    read: list[Article | InputError] = []
-    for entry in load_index(index_path):
-        try:
-            article = read_article(str(corpus_dir / entry.path))
-        except InputError as err:
-            read.append(err)
-            continue
-        article.id = entry.id  # references are keyed by the index id, not the file name
-        read.append(article)
-    return read
-
-
-# --- scoring --------------------------------------------------------------------------------
 
 
 @dataclass
@@ -452,116 +202,47 @@ def compare(a: Evaluation, b: Evaluation) -> dict[str, dict[str, PairedCompariso
     return comparisons
 
 
-# --- systems --------------------------------------------------------------------------------
-
-
-def build_system(name: str) -> Summariser:
-    """The one place that maps a system name to a summariser."""
+def build_system(name: str) -> list:
+    """The one place that maps a system name to the steps that summarise (models load here)."""
     from pathlib import Path
 
     from itnews.extractive import METHODS
     from itnews.presets import load_presets
-    from itnews.summarise import Summariser, SummaryOptions
+    from itnews.summarise import SummaryOptions, summary_steps
 
     if name in METHODS:
-        return Summariser(SummaryOptions(method=name, languages=("it",)))
+        return summary_steps(SummaryOptions(method=name, languages=("it",)))
     presets, _ = load_presets()
     if name in presets or "/" in name or Path(name).is_dir():  # a preset, hub id or model directory
-        return Summariser(SummaryOptions(model=name))
+        return summary_steps(SummaryOptions(model=name))
     raise UnknownSystemError(f"unknown system {name!r}; choose from {', '.join([*METHODS, *presets])}")
 
 
-def build_systems(names: list[str]) -> dict[str, Summariser]:
+def build_systems(names: list[str]) -> dict[str, list]:
     """The named systems, and the baseline first when it is not named; all built before any work."""
     ordered = names if BASELINE in names else [BASELINE, *names]
     return {name: build_system(name) for name in dict.fromkeys(ordered)}
 
 
 def evaluate_systems(
-    systems: dict[str, Summariser], articles: list[Article], references: Summaries, *, mode: str = "unicode"
+    systems: dict[str, list], articles: list[Record], references: Summaries, *, mode: str = "unicode"
 ) -> list[Evaluation]:
-    """Run each system over the articles and score it, with its paired comparison against the baseline."""
+    """Run each system's steps over (copies of) the cleaned articles and score it, with its paired
+    comparison against the baseline."""
+    import copy
+
+    from itnews.runner import Collect, run
+
     if BASELINE not in systems:
         raise ValueError(f"the systems must include the baseline {BASELINE!r}")
-    evaluations = [
-        evaluate(
-            Summaries.from_results(name, summariser.summarise(articles)), references, mode=mode, system=name
-        )
-        for name, summariser in systems.items()
-    ]
+    evaluations = []
+    for name, steps in systems.items():
+        collected = Collect()
+        run(copy.deepcopy(articles), steps, collected)
+        summaries = Summaries.from_records(name, collected.records)
+        evaluations.append(evaluate(summaries, references, mode=mode, system=name))
     baseline = next(e for e in evaluations if e.system == BASELINE)
     for evaluation in evaluations:
         if evaluation is not baseline:
             evaluation.vs_baseline = compare(evaluation, baseline)
     return evaluations
-
-
-# --- report ---------------------------------------------------------------------------------
-
-TYPE_LABELS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L", "rougeLsum": "R-Lsum"}
-LANGUAGE_NAMES = {"it": "Italian", "en": "English"}
-
-
-def percent(value: float) -> str:
-    return f"{100 * value:.2f}"
-
-
-def interval(aggregate: Aggregate) -> str:
-    return f"{percent(aggregate.fmeasure)} [{percent(aggregate.ci_low)}, {percent(aggregate.ci_high)}]"
-
-
-def verdict_cell(comparisons: dict[str, PairedComparison] | None) -> str:
-    if not comparisons:
-        return "—"
-    return "; ".join(
-        f"{TYPE_LABELS[t]} {c.verdict} ({100 * c.difference:+.2f}, p={c.p_not_better:.3f})"
-        for t, c in comparisons.items()
-    )
-
-
-def render_markdown(evaluations: list[Evaluation], *, command: str, date: str) -> str:
-    """The report: per language, one row per system, F-measures with their 95% CIs and the verdicts."""
-    mode = evaluations[0].mode if evaluations else "unicode"
-    tokenizer = (
-        "rouge-score's default ASCII tokenizer with the Porter stemmer, as `--compat` asks"
-        if mode == "compat"
-        else "the project's Unicode tokenizer with Snowball stems"
-    )
-    lines = [
-        "# ROUGE evaluation",
-        "",
-        f"- Command: `{command}`",
-        f"- Date: {date}",
-        f"- Mode: `{mode}` ({tokenizer})",
-        f"- Scores: mean F-measure over articles, in percent, with the {CONFIDENCE:.0%} percentile bootstrap "
-        f"interval ({N_RESAMPLES:,} resamples of the articles, seed {SEED}).",
-        f"- Verdicts: paired bootstrap against `{BASELINE}` on the same articles; *better*/*worse* when the "
-        f"{CONFIDENCE:.0%} interval of the difference excludes zero; p is the fraction of resamples in which "
-        f"the system does not beat `{BASELINE}`.",
-        "- n: the articles that have both a summary from the system and a reference, in that language.",
-    ]
-    for lang in LANGUAGES:
-        scored = [e for e in evaluations if e.languages.get(lang)]
-        lines += ["", f"## {LANGUAGE_NAMES[lang]}", ""]
-        if not scored:
-            lines.append("No system produced summaries in this language that have references.")
-            continue
-        header = ["System", "n", *(f"{TYPE_LABELS[t]} F" for t in ROUGE_TYPES), f"vs {BASELINE}"]
-        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for evaluation in scored:
-            scores = evaluation.languages[lang]
-            comparisons = (evaluation.vs_baseline or {}).get(lang)
-            cells = [
-                f"`{evaluation.system}`",
-                str(len(scores.ids)),
-                *(interval(scores.scores[t]) for t in ROUGE_TYPES),
-                verdict_cell(comparisons),
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
-        unscored = [e.system for e in evaluations if not e.languages.get(lang)]
-        if unscored:
-            lines += [
-                "",
-                "Not scored (no summaries in this language): " + ", ".join(f"`{s}`" for s in unscored),
-            ]
-    return "\n".join(lines) + "\n"

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 LEAD_METHODS = {"lead1": 1, "lead2": 2, "lead3": 3}
 METHODS = ("extractive", *LEAD_METHODS)
@@ -77,6 +79,8 @@ def content_stems(sentence: str) -> list[str]:
 
 def tfidf_matrix(sentences: list[str]) -> np.ndarray:
     """Rows are L2-normalised TF-IDF vectors, IDF computed over the article's own sentences."""
+    import numpy as np  # here, not at the top: the CLI reads this module's constants at start-up
+
     stems = [content_stems(s) for s in sentences]
     vocabulary = {term: i for i, term in enumerate(sorted({t for row in stems for t in row}))}
     counts = np.zeros((len(sentences), max(len(vocabulary), 1)))
@@ -92,6 +96,8 @@ def tfidf_matrix(sentences: list[str]) -> np.ndarray:
 
 def sentence_scores(sentences: list[str], headline: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Each sentence's score, and the sentence-by-sentence cosine similarity matrix."""
+    import numpy as np
+
     vectors = tfidf_matrix([*sentences, headline or ""])
     sentence_vectors, headline_vector = vectors[:-1], vectors[-1]
     similarity = sentence_vectors @ sentence_vectors.T
@@ -102,6 +108,8 @@ def sentence_scores(sentences: list[str], headline: str | None) -> tuple[np.ndar
 
 def select_sentences(sentences: list[str], words: int, headline: str | None = None) -> list[int]:
     """Indices of the chosen sentences, in article order, their length nearest ``words``."""
+    import numpy as np
+
     candidates = [i for i, s in enumerate(sentences) if word_count(s) >= MIN_SENTENCE_WORDS]
     if not candidates:  # a very short text: fall back to its first sentence
         return [0] if sentences else []

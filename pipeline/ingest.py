@@ -1,72 +1,83 @@
-"""Ingest: read articles (plain text, HTML, stdin, records) and clean them into `Article` records.
+"""Ingest: read one article file (plain text, HTML) or stdin into a record's raw text and title.
 
-The steps, in order: read bytes -> decode (UTF-8, else the likeliest Western European code page)
--> repair mojibake and normalise Unicode (ftfy, NFC) -> extract the main text from HTML
-(trafilatura) -> split into blocks (paragraphs, headings, list items), dropping boilerplate lines
-and repeated paragraphs -> segment sentences (pysbd, Italian) -> detect the language (py3langid).
-Every problem with an item raises `InputError(item, reason)`; nothing here prints.
+Read bytes (bounded, regular files only) -> decode (UTF-8, UTF-16 with BOM, else the likeliest
+Western European code page) -> for HTML, the main text and headline (trafilatura). Cleaning the
+text comes next (`itnews.clean`). Every problem raises `InputError(item, reason)`; nothing prints.
 """
 
 from __future__ import annotations
 
-import functools
-import re
+import os
+import stat
 import sys
-import threading
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
-from itnews.records import Article, InputError
+from itnews.record import InputError, Record
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # HTML pages carry scripts and styles: allow well above article size
-MAX_ARTICLE_CHARS = 200_000  # ~30,000 words: anything longer is a dump of many articles, not one
 MIN_HTML_WORDS = 20  # fewer words from a page are menu or banner leftovers, not an article
+# A file named on the command line is read whatever its suffix (as HTML if it looks like a page);
+# in a folder, only these are articles: a README.md or notes.md beside the articles is not one.
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
+TEXT_SUFFIXES = {".txt", ".text"}
+ARTICLE_SUFFIXES = HTML_SUFFIXES | TEXT_SUFFIXES
 
 # Encodings that old Italian CMS exports use when they are not UTF-8. charset-normalizer alone
 # tends to pick exotic code pages (cp1258) that turn "però" into "peṛ", so we limit its choice.
 LEGACY_ENCODINGS = ["cp1252", "iso8859_15", "latin_1", "mac_roman"]
 
 
-# --- reading and decoding -------------------------------------------------------------------
-
-
-def read_article(path: str, *, strict_lang: bool = False) -> Article:
-    """Read one article from a file path, or from stdin when ``path`` is ``-``."""
-    if path == "-":
-        item, raw = "stdin", sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+def read_file(record: Record) -> None:
+    """Fill ``record.text`` (and the title, for HTML) from ``record.path``; ``-`` is stdin."""
+    if record.path == "-":
+        raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
         is_html = looks_like_html(raw)
-        article_id = "stdin"
     else:
-        file = Path(path)
-        item = path
-        if not file.exists():
-            raise InputError(item, "no such file")
-        if file.is_dir():
-            raise InputError(item, "is a directory, expected a file (use `itnews batch DIR` for folders)")
-        if file.stat().st_size > MAX_FILE_BYTES:
-            size_mb = file.stat().st_size / 1e6
-            raise InputError(item, f"file too large: {size_mb:.1f} MB (limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
-        try:
-            raw = file.read_bytes()
-        except OSError as err:
-            raise InputError(item, f"cannot read: {err.strerror or err}") from None
-        is_html = file.suffix.lower() in HTML_SUFFIXES or (
-            file.suffix.lower() not in TEXT_SUFFIXES and looks_like_html(raw)
-        )
-        article_id = file.stem
+        raw = read_bytes(Path(record.path), record.source)
+        suffix = Path(record.path).suffix.lower()
+        is_html = suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and looks_like_html(raw))
     if len(raw) > MAX_FILE_BYTES:
-        raise InputError(item, f"input too large: over {MAX_FILE_BYTES / 1e6:.0f} MB")
-    warnings: list[str] = []
-    text = decode_bytes(raw, item, warnings)
-    title = None
+        raise InputError(record.source, f"input too large: over {MAX_FILE_BYTES / 1e6:.0f} MB")
+    record.text = decode_bytes(raw, record.source, record.warnings)
     if is_html:
-        text, title = extract_html(text, item)
-    return make_article(
-        article_id, text, title=title, source=item, strict_lang=strict_lang, warnings=warnings
-    )
+        record.text, record.title = extract_html(record.text, record.source)
+    record.path = None
+
+
+def read_bytes(file: Path, item: str) -> bytes:
+    """At most MAX_FILE_BYTES + 1 bytes of a regular file."""
+    size = check_regular_file(file, item)
+    if size > MAX_FILE_BYTES:
+        raise InputError(item, f"file too large: {size / 1e6:.1f} MB (limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
+    with open_regular_file(file, item) as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def check_regular_file(file: Path, item: str) -> int:
+    """The size of a regular file. Anything else is refused before it is opened: a FIFO would
+    block for ever, /dev/zero never ends, a directory is not an article."""
+    try:
+        info = file.stat()
+    except FileNotFoundError:
+        raise InputError(item, "no such file") from None
+    except OSError as err:
+        raise InputError(item, f"cannot read: {err.strerror or err}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(item, "is a directory, expected a file (use `itnews batch DIR` for folders)")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(item, "not a regular file (a pipe, device or socket); give a file or - for stdin")
+    return info.st_size
+
+
+def open_regular_file(file: Path, item: str):
+    """A regular file opened for reading in binary. O_NONBLOCK: were the path swapped for a FIFO
+    after the check, opening it still returns instead of waiting for a writer."""
+    check_regular_file(file, item)
+    try:
+        descriptor = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        return os.fdopen(descriptor, "rb")
+    except OSError as err:
+        raise InputError(item, f"cannot read: {err.strerror or err}") from None
 
 
 def looks_like_html(raw: bytes) -> bool:
@@ -101,6 +112,7 @@ def decode_bytes(raw: bytes, item: str, warnings: list[str]) -> str:
 def extract_html(html: str, item: str) -> tuple[str, str | None]:
     """Main text and headline of a web page; menus, banners and footers are left out."""
     import trafilatura
+    from itnews.clean import normalise_for_comparison
 
     body = trafilatura.extract(
         html, output_format="txt", include_comments=False, include_tables=False, include_images=False
@@ -117,229 +129,18 @@ def extract_html(html: str, item: str) -> tuple[str, str | None]:
     return "\n\n".join(lines), title
 
 
-# --- cleaning -------------------------------------------------------------------------------
+def file_record(path: str, article_id: str | None = None) -> Record:
+    """The record of an article file (or ``-``, stdin), to be read by the Clean step. Its id is the
+    file's stem unless given."""
+    if path == "-":
+        return Record(id="stdin", source="stdin", path="-")
+    return Record(id=article_id or Path(path).stem, source=path, path=path)
 
 
-@dataclass
-class Block:
-    kind: str  # "paragraph", "heading" or "item"
-    text: str
+def read_article(path: str, *, strict_lang: bool = False) -> Record:
+    """One article file read and cleaned (for scripts and tests); raises InputError."""
+    from itnews.clean import clean_record
 
-
-# Newspaper furniture that survives copy-paste and CMS exports. No library lists the Italian
-# phrasings, so the project keeps them here; each pattern only drops a short line (see below).
-BOILERPLATE_PATTERNS = [
-    r"riproduzione riservata",
-    r"tutti i diritti riservati",
-    r"^©|©$|^\(c\)\s|^copyright\b",  # anchored: a lead may mention copyright mid-sentence
-    r"^leggi anche\b",
-    r"^(ti )?potrebbe(ro)? interessarti\b",
-    r"^condividi\b|^share\b|condividi su (facebook|twitter|whatsapp|x|linkedin|telegram)",
-    r"^(iscriviti|abbonati|registrati)\b",
-    r"newsletter",
-    r"^seguici (su|anche)\b",
-    r"^scarica (la nostra |l')app\b",
-    r"p\.?\s?iva\s*:?\s*\d{11}",
-    r"^(commenta|lascia un commento|commenti)\b",
-    r"^(pubblicità|advertisement|contenuto sponsorizzato)$",
-    r"^(foto|video) ?:?\s*(ansa|getty|lapresse)\b",
-]
-BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.IGNORECASE)
-BOILERPLATE_MAX_WORDS = 25  # a long line that mentions a newsletter is article text, not furniture
-BULLET = re.compile(r"^\s*(?:[-–•*·▪●]|\d{1,2}[.)])\s+")
-SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-SENTENCE_END = re.compile(r"[.!?…:;][»”\"’')\]]*$")  # a closing quote alone does not end prose
-HEADING_MAX_WORDS = 30  # headlines run long; a line this short with no full stop is not prose
-
-
-def fix_unicode(text: str) -> str:
-    """Repair mojibake (``cittÃ`` -> ``città``), strip control characters, normalise to NFC."""
-    import ftfy
-
-    # Typographic quotes and apostrophes are correct Italian: keep them as written.
-    text = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
-    return unicodedata.normalize("NFC", text)
-
-
-def is_boilerplate(line: str) -> bool:
-    return len(line.split()) <= BOILERPLATE_MAX_WORDS and bool(BOILERPLATE.search(line))
-
-
-def split_blocks(text: str) -> list[Block]:
-    """Paragraphs, headings and list items, with whitespace collapsed and boilerplate dropped."""
-    blocks: list[Block] = []
-    after_related_links = False  # the list of links under a "Leggi anche:" line goes too
-    for chunk in re.split(r"\n\s*\n", text):
-        paragraph: list[str] = []
-        for raw_line in chunk.splitlines():
-            line = SPACES.sub(" ", INVISIBLE.sub("", raw_line)).strip()
-            if not line:
-                continue
-            if is_boilerplate(line):
-                after_related_links = line.endswith(":") or line.lower().startswith("leggi anche")
-                continue
-            bullet = BULLET.match(line)
-            if bullet and after_related_links:
-                continue
-            after_related_links = False
-            if bullet:
-                if paragraph:
-                    blocks.append(Block("paragraph", " ".join(paragraph)))
-                    paragraph = []
-                blocks.append(Block("item", line[bullet.end() :].strip()))
-            else:
-                paragraph.append(line)
-        if paragraph:
-            joined = " ".join(paragraph)
-            is_heading = (
-                len(paragraph) == 1
-                and len(joined.split()) <= HEADING_MAX_WORDS
-                and not SENTENCE_END.search(joined)
-            )
-            blocks.append(Block("heading" if is_heading else "paragraph", joined))
-    return drop_repeats(blocks)
-
-
-def normalise_for_comparison(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def drop_repeats(blocks: list[Block]) -> list[Block]:
-    """CMS exports often paste a paragraph twice; keep the first copy."""
-    seen: set[str] = set()
-    kept = []
-    for block in blocks:
-        key = normalise_for_comparison(block.text)
-        if block.kind == "paragraph" and key in seen:
-            continue
-        seen.add(key)
-        kept.append(block)
-    return kept
-
-
-def render(blocks: list[Block]) -> str:
-    """The cleaned text: blocks separated by blank lines, list items as ``- item`` lines."""
-    parts: list[str] = []
-    for block in blocks:
-        if block.kind == "item" and parts and parts[-1].startswith("- "):
-            parts[-1] += f"\n- {block.text}"
-        else:
-            parts.append(f"- {block.text}" if block.kind == "item" else block.text)
-    return "\n\n".join(parts)
-
-
-# --- sentences ------------------------------------------------------------------------------
-
-# pysbd's Italian list misses abbreviations common in news copy, and their elided forms
-# ("L'art. 3"): an abbreviation is only recognised after whitespace, so elisions need entries.
-EXTRA_ABBREVIATIONS = ["pag", "pagg", "n", "nn", "dott.ssa", "prof.ssa", "avv.ssa", "sez", "ca"]
-_thread_local = threading.local()
-ELISIONS = [f"{article}{mark}" for article in ("l", "dell", "all", "nell", "dall", "sull") for mark in "'’"]
-ELIDED_NUMBER_ABBREVIATIONS = [elision + abbr for abbr in ("art", "artt") for elision in ELISIONS]
-ELIDED_TITLES = [elision + abbr for abbr in ("on", "avv", "ing", "arch", "amm") for elision in ELISIONS]
-
-
-def sentence_segmenter():
-    """This thread's segmenter: pysbd keeps per-call state on the object, and batch runs clean
-    articles in a reader thread while translation splits sentences in the main one."""
-    if hasattr(_thread_local, "segmenter"):
-        return _thread_local.segmenter
-    import pysbd
-    from pysbd.lang.italian import Italian
-
-    class ItalianNews(Italian):
-        class Abbreviation(Italian.Abbreviation):
-            ABBREVIATIONS = (
-                Italian.Abbreviation.ABBREVIATIONS
-                + EXTRA_ABBREVIATIONS
-                + ELIDED_NUMBER_ABBREVIATIONS
-                + ELIDED_TITLES
-            )
-            PREPOSITIVE_ABBREVIATIONS = Italian.Abbreviation.PREPOSITIVE_ABBREVIATIONS + ELIDED_TITLES
-            NUMBER_ABBREVIATIONS = (
-                Italian.Abbreviation.NUMBER_ABBREVIATIONS
-                + ["pag", "pagg", "n", "nn"]
-                + ELIDED_NUMBER_ABBREVIATIONS
-            )
-
-    segmenter = pysbd.Segmenter(language="it", clean=False)
-    segmenter.language_module = ItalianNews
-    _thread_local.segmenter = segmenter
-    return segmenter
-
-
-def split_sentences(text: str) -> list[str]:
-    """Italian sentences of one paragraph (no line breaks inside)."""
-    return [s.strip() for s in sentence_segmenter().segment(text) if s.strip()]
-
-
-def block_sentences(blocks: list[Block]) -> list[str]:
-    sentences: list[str] = []
-    for block in blocks:
-        if block.kind == "paragraph":
-            sentences.extend(split_sentences(block.text))
-        else:  # headings and list items stand as sentences of their own
-            sentences.append(block.text)
-    return sentences
-
-
-# --- language -------------------------------------------------------------------------------
-
-
-@functools.cache
-def language_identifier():
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
-def detect_language(text: str) -> tuple[str, float]:
-    """ISO 639-1 code and probability, from the first few thousand characters."""
-    lang, probability = language_identifier().classify(text[:5000])
-    return lang, float(probability)
-
-
-# --- putting it together --------------------------------------------------------------------
-
-
-def make_article(
-    article_id: str,
-    text: str,
-    *,
-    title: str | None = None,
-    source: str,
-    strict_lang: bool = False,
-    warnings: list[str] | None = None,
-) -> Article:
-    """Clean raw text into an Article. Without a ``title``, a headline-like first line becomes it."""
-    warnings = list(warnings or [])
-    if not text or not text.strip():
-        raise InputError(source, "empty input")
-    if len(text) > MAX_ARTICLE_CHARS:
-        raise InputError(
-            source,
-            f"article too long: {len(text):,} characters (limit {MAX_ARTICLE_CHARS:,}); split it first",
-        )
-    blocks = split_blocks(fix_unicode(text))
-    if title is None and len(blocks) > 1 and blocks[0].kind == "heading":
-        title = blocks.pop(0).text
-    if not blocks:
-        raise InputError(source, "no article text left after cleaning (only boilerplate?)")
-    body = render(blocks)
-    sentences = block_sentences(blocks)
-    lang, probability = detect_language(body)
-    if lang != "it":
-        message = f"language looks like '{lang}' (p={probability:.2f}), not Italian"
-        if strict_lang:
-            raise InputError(source, message)
-        warnings.append(message + "; summarising anyway (use --strict-lang to refuse)")
-    return Article(
-        id=article_id,
-        title=fix_unicode(title).strip() if title else None,
-        text=body,
-        sentences=sentences,
-        lang=lang,
-        source=source,
-        warnings=warnings,
-    )
+    record = file_record(path)
+    read_file(record)
+    return clean_record(record, strict_lang=strict_lang)

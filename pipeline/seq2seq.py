@@ -59,35 +59,15 @@ class Generated:
 
 
 class Seq2SeqModel:
-    """A loaded model and tokenizer with the preset's settings; generates in length-sorted batches."""
+    """A loaded model and tokenizer with the preset's settings; generates in length-sorted batches.
 
-    def __init__(self, spec: str, task: str, device: str = "auto", quantize: bool = False):
-        presets, _ = load_presets()
-        preset = presets.get(spec)
-        if preset is not None and task != "instruct" and preset.task not in (task, "instruct"):
-            raise ModelUnavailable(spec, f"preset is a {preset.task} model, not usable to {task}")
-        self.device = resolve_device(device)
-        if quantize and self.device != "cpu":
-            raise ModelUnavailable(spec, f"int8 dynamic quantization runs on CPU only, not {self.device}")
-        source = preset.hub_id if preset else spec
-        tokenizer, model, config = load_pretrained(spec, source)
-        preset = preset or preset_for(spec, task, config)
-        self._adopt(preset, tokenizer, model, source, cached_revision(source))
-        if quantize:
-            self.quantize()
+    `load` reads one by name (preset, hub id or directory); the constructor takes one already in
+    memory (`itnews bench`'s random-weight architectures), ``source`` saying where it came from."""
 
-    @classmethod
-    def from_parts(cls, preset: Preset, tokenizer, model, source: str, device: str = "auto") -> Seq2SeqModel:
-        """A model built in memory (`itnews bench`'s random-weight architectures) run with a preset's
-        settings; ``source`` says where it came from in the provenance."""
-        built = cls.__new__(cls)
-        built.device = resolve_device(device)
-        built._adopt(preset, tokenizer, model, source, revision=None)
-        return built
-
-    def _adopt(self, preset: Preset, tokenizer, model, source: str, revision: str | None) -> None:
+    def __init__(self, preset: Preset, tokenizer, model, source: str, revision: str | None, device: str):
         self.tokenizer, self.model, self.preset = tokenizer, model, preset
         self.source, self.revision = source, revision
+        self.device = resolve_device(device)
         self._place_on_device()
         if self.preset.source_lang and hasattr(self.tokenizer, "src_lang"):
             self.tokenizer.src_lang = self.preset.source_lang
@@ -98,6 +78,28 @@ class Seq2SeqModel:
             getattr(self.model.config, "max_position_embeddings", None),
         ]
         self.max_input_tokens = min(limit for limit in limits if limit)
+
+    @classmethod
+    def load(cls, spec: str, task: str, device: str = "auto", quantize: bool = False) -> Seq2SeqModel:
+        presets, _ = load_presets()
+        preset = presets.get(spec)
+        if preset is not None and task != "instruct" and preset.task not in (task, "instruct"):
+            raise ModelUnavailable(spec, f"preset is a {preset.task} model, not usable to {task}")
+        if quantize and (resolved := resolve_device(device)) != "cpu":
+            raise ModelUnavailable(spec, f"int8 dynamic quantization runs on CPU only, not {resolved}")
+        source = preset.hub_id if preset else spec
+        tokenizer, model, config = load_pretrained(spec, source)
+        loaded = cls(
+            preset or preset_for(spec, task, config),
+            tokenizer,
+            model,
+            source,
+            cached_revision(source),
+            device,
+        )
+        if quantize:
+            loaded.quantize()
+        return loaded
 
     def quantize(self) -> None:
         """int8 dynamic quantization of the model's linear layers (CPU), recorded in the dtype."""

@@ -12,13 +12,16 @@ import threading
 import time
 
 import pytest
-from itnews.batch import Fields, ParquetSink, open_sink, open_source, output_record, run_batch
-from itnews.records import InputError, Result
-from itnews.summarise import Summariser, SummaryOptions
+from itnews.clean import Clean
+from itnews.record import BATCH, InputError, Record, json_line, output
+from itnews.runner import run as run_chain
+from itnews.sinks import ParquetSink, open_sink
+from itnews.sources import Fields, open_source
+from itnews.summarise import SummaryOptions, summary_steps
 
 from .conftest import CORPUS, REPO, run_cli
 
-OUTPUT_KEYS = ["id", "status", "summary_it", "summary_en", "error", "model", "warnings", "timings"]
+OUTPUT_KEYS = ["id", "status", "summary_it", "summary_en", "error", "model", "checks", "warnings", "timings"]
 # One clause and no final full stop, like an Il Post lead: pysbd spends ~1 ms on each sentence that
 # ends with a full stop and ~0.1 ms on these, which lets 50,000 records run in seconds.
 CLAUSES = [
@@ -70,12 +73,13 @@ def by_id(records: list[dict]) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def extractive():
-    return Summariser(SummaryOptions(method="extractive", languages=("it",)))
+    return summary_steps(SummaryOptions(method="extractive", languages=("it",)))
 
 
 def run(extractive, input_path, out, *, fields: Fields | None = None, split="train", **settings):
     source = open_source(str(input_path), fields or Fields(), split)
-    return run_batch(source, open_sink(str(out), source), extractive, **settings)
+    sink = open_sink(str(out), source.path)
+    return run_chain(source, [Clean(), *extractive], sink, unique_ids=True, **settings)
 
 
 def start_batch(*args: str) -> subprocess.Popen:
@@ -146,10 +150,10 @@ def test_a_torn_last_line_is_dropped_and_retried_errors_are_superseded(extractiv
     corpus, out = tmp_path / "c.jsonl", tmp_path / "out.jsonl"
     write_corpus(corpus, 4)
     earlier = [
-        Result(id="n0", status="ok", summary_it="già fatto"),
-        Result(id="n1", status="error", error="model choked"),
+        Record(id="n0", status="ok", summary_it="già fatto"),
+        Record(id="n1", status="error", error="model choked"),
     ]
-    out.write_text("".join(json.dumps(output_record(r)) + "\n" for r in earlier) + '{"id": "n2", "sta')
+    out.write_bytes(b"".join(json_line(output(r, BATCH)) for r in earlier) + b'{"id": "n2", "sta')
 
     summary = run(extractive, corpus, out)
     assert (summary.ok, summary.error, summary.skipped) == (3, 0, 1)
@@ -166,7 +170,7 @@ def test_parquet_output_merges_parts_left_by_a_killed_run(extractive, tmp_path):
     assert run(extractive, corpus, out, limit=15).ok == 14
     # A killed run: a part written after OUT, never merged, holding a retry of a failed id.
     sink = ParquetSink(out)
-    sink.write([Result(id="n9", status="error", error="retried, failed again")])
+    sink.write([Record(id="n9", status="error", error="retried, failed again")])
     assert sorted(p.name for p in (tmp_path / "out.parquet.parts").iterdir()) == ["part-00000000.parquet"]
 
     summary = run(extractive, corpus, out, batch_size=4)
@@ -304,9 +308,11 @@ def test_a_csv_quote_left_open_ends_the_file_with_one_error_record(extractive, t
     table = tmp_path / "broken.csv"
     table.write_text(f'id,text\nr1,{lead(0)}\nr2,"{lead(1)}\nr3,{lead(2)}\n', encoding="utf-8")
     summary = run(extractive, table, tmp_path / "out.jsonl")
-    assert summary.error == 1
-    [record] = read_output(tmp_path / "out.jsonl")
-    assert record["status"] == "error" and "reading stopped" in record["error"]
+    assert (summary.ok, summary.error) == (1, 1)  # the row before the fault is kept
+    records = by_id(read_output(tmp_path / "out.jsonl"))
+    assert records["r1"]["status"] == "ok"
+    [record] = [r for r in records.values() if r["status"] == "error"]
+    assert "reading stopped" in record["error"] and "quote left open" in record["error"]
 
 
 def test_save_to_disk_datasets_and_their_splits(extractive, tmp_path):
@@ -343,12 +349,12 @@ def test_the_output_never_overwrites_the_input_or_a_foreign_file(tmp_path):
     write_corpus(corpus, 2)
     source = open_source(str(corpus), Fields())
     with pytest.raises(ValueError, match="overwrite the input"):
-        open_sink(str(corpus), source)
+        open_sink(str(corpus), source.path)
     with pytest.raises(ValueError, match=r"\.jsonl or \.parquet"):
-        open_sink(str(tmp_path / "out.csv"), source)
+        open_sink(str(tmp_path / "out.csv"), source.path)
     (tmp_path / "other.jsonl").write_text('{"name": "not ours"}\n')
     with pytest.raises(InputError, match="not an `itnews batch` output"):
-        open_sink(str(tmp_path / "other.jsonl"), source)
+        open_sink(str(tmp_path / "other.jsonl"), source.path)
 
 
 # --- scale and models -----------------------------------------------------------------------
@@ -393,7 +399,7 @@ def test_tiny_seq2seq_models_give_both_summaries_for_every_ok_record(cli, tiny_m
 
 
 def test_sentence_splitting_in_two_threads_at_once_gives_the_same_sentences():
-    from itnews.ingest import split_sentences
+    from itnews.clean import split_sentences
 
     texts = [f"{lead(n)}. Lo ha detto il ministro. La seduta è tolta." for n in range(2)]
     expected = [split_sentences(text) for text in texts]

@@ -4,17 +4,16 @@ one by one, forced output lengths, the result record, and the command line's arg
 import json
 
 import pytest
-from itnews.bench import (
+from itnews.bench import bench, greedy_preset
+from itnews.presets import load_presets
+from itnews.random_models import (
     SUMMARY_TOKENS,
     CorpusTokenizer,
     LengthForcer,
-    bench,
     build_model,
-    greedy_preset,
     train_pieces,
     translation_lengths,
 )
-from itnews.presets import load_presets
 from itnews.seq2seq import Seq2SeqModel
 
 INPUTS = [
@@ -38,7 +37,7 @@ def one_thread():
 
 @pytest.mark.parametrize("family", ["bart", "marian"])
 def test_batched_beam_search_equals_the_loop_one_by_one(tiny_models, family):
-    model = Seq2SeqModel(str(tiny_models / family), "summarise", "cpu")
+    model = Seq2SeqModel.load(str(tiny_models / family), "summarise", "cpu")
     settings = {**model.generation_settings, "num_beams": 4, "max_new_tokens": 12, "early_stopping": True}
     batched = [g.text for g in model.generate(INPUTS, **settings)]
     alone = []

@@ -8,7 +8,7 @@ from itnews.ingest import read_article
 from .conftest import CORPUS
 
 ARTICLE = CORPUS / "articles" / "politica-01.txt"
-SUMMARY_KEYS = {"id", "summary_it", "summary_en", "method", "model", "warnings", "timings"}
+SUMMARY_KEYS = {"id", "summary_it", "summary_en", "method", "model", "checks", "warnings", "timings"}
 
 
 def test_summarise_corpus_article_json(cli):

@@ -5,20 +5,10 @@ import unicodedata
 
 import numpy as np
 import pytest
-from itnews.evaluate import (
-    BETTER,
-    NO_DIFFERENCE,
-    ROUGE_TYPES,
-    WORSE,
-    UnicodeTokenizer,
-    UnknownSystemError,
-    bootstrap_ci,
-    build_system,
-    load_summaries,
-    paired_bootstrap,
-    score_pair,
-)
-from itnews.records import InputError
+from itnews.bootstrap import BETTER, NO_DIFFERENCE, WORSE, bootstrap_ci, paired_bootstrap
+from itnews.evaluate import UnknownSystemError, build_system, load_summaries
+from itnews.record import InputError
+from itnews.rouge import ROUGE_TYPES, UnicodeTokenizer, score_pair
 
 from .conftest import CORPUS
 
@@ -206,8 +196,8 @@ def test_paired_bootstrap_uses_the_pairing():
 @pytest.mark.parametrize(
     "line,reason",
     [
-        ('{"id": "a", "summary_it": "x"', "not valid JSON"),
-        ('["a", "x"]', "expected a JSON object, got list"),
+        ('{"id": "a", "summary_it": "x"', "malformed JSON line"),
+        ('["a", "x"]', "not a JSON object but list"),
         ('{"summary_it": "x"}', "missing 'id'"),
         ('{"id": "", "summary_it": "x"}', "'id' must be a non-empty string"),
         ('{"id": "b", "summary_it": 3}', "'summary_it' must be a string or null"),
@@ -235,8 +225,8 @@ def test_missing_or_null_summaries_are_absent(tmp_path):
 
 
 def test_build_system():
-    assert build_system("lead3").options.method == "lead3"
-    assert build_system("extractive").options.languages == ("it",)
+    assert build_system("lead3")[0].options.method == "lead3"
+    assert build_system("extractive")[0].options.languages == ("it",)
     with pytest.raises(UnknownSystemError, match="unknown system 'textrank'"):
         build_system("textrank")
 
@@ -317,7 +307,7 @@ def test_eval_malformed_line_is_one_line_error(cli, tmp_path):
     assert completed.returncode == 1
     assert completed.stdout == ""
     [line] = completed.stderr.splitlines()
-    assert line.startswith(f"error: {preds}:2: not valid JSON")
+    assert line.startswith(f"error: {preds}:2: malformed JSON line")
     missing = cli("eval", "--predictions", str(tmp_path / "nope.jsonl"), "--references", refs)
     assert missing.returncode == 1 and missing.stderr == f"error: {tmp_path / 'nope.jsonl'}: no such file\n"
 

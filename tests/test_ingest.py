@@ -1,15 +1,9 @@
 """Ingest: decoding, each cleaning rule, sentence segmentation, language check, bad input."""
 
 import pytest
-from itnews.ingest import (
-    MAX_ARTICLE_CHARS,
-    decode_bytes,
-    make_article,
-    read_article,
-    split_blocks,
-    split_sentences,
-)
-from itnews.records import InputError
+from itnews.clean import MAX_ARTICLE_CHARS, clean_record, split_blocks, split_sentences
+from itnews.ingest import decode_bytes, read_article
+from itnews.record import InputError, Record
 
 BODY = (
     "Il Consiglio comunale di Bologna ha approvato ieri sera il nuovo piano per la mobilità urbana. "
@@ -18,8 +12,8 @@ BODY = (
 )
 
 
-def article_from(text: str, **kwargs):
-    return make_article("test", text, source="test.txt", **kwargs)
+def article_from(text: str, strict_lang: bool = False):
+    return clean_record(Record(id="test", text=text, source="test.txt"), strict_lang=strict_lang)
 
 
 # --- decoding and Unicode -------------------------------------------------------------------

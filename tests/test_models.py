@@ -6,7 +6,8 @@ import pytest
 from itnews.ingest import read_article
 from itnews.presets import ModelUnavailable, architecture_config, load_presets, preset_for
 from itnews.seq2seq import BATCH_TOKENS, MAX_BATCH_SIZE, Seq2SeqModel, length_sorted_batches, resolve_device
-from itnews.summarise import Summariser, SummaryOptions, sentence_chunks
+from itnews.steps import apply
+from itnews.summarise import SummaryOptions, sentence_chunks, summary_steps
 
 from .conftest import CORPUS, TEST_COMMIT
 
@@ -74,7 +75,7 @@ def test_cuda_is_chosen_only_when_present(monkeypatch):
 def test_model_runs_on_cuda_in_the_preset_dtype(tiny_models):
     import torch
 
-    model = Seq2SeqModel(str(tiny_models / "t5"), "summarise", "cuda")
+    model = Seq2SeqModel.load(str(tiny_models / "t5"), "summarise", "cuda")
     parameter = next(model.model.parameters())
     assert parameter.device.type == "cuda" and parameter.dtype == torch.bfloat16
     assert len(model.generate(INPUTS)) == len(INPUTS)
@@ -101,7 +102,7 @@ def test_length_sorted_batches_cover_every_index_once_within_budget(beams):
 @pytest.mark.parametrize("family", ["t5", "mt5", "bart", "mbart", "marian"])
 @pytest.mark.parametrize("num_beams", [1, 4])
 def test_batched_generation_equals_one_by_one_in_input_order(tiny_models, family, num_beams):
-    model = Seq2SeqModel(str(tiny_models / family), "summarise", "cpu")
+    model = Seq2SeqModel.load(str(tiny_models / family), "summarise", "cpu")
     settings = {"num_beams": num_beams, "max_new_tokens": 12, "early_stopping": True}
     batched = [g.text for g in model.generate(INPUTS, **settings)]
     alone = [model.generate([text], **settings)[0].text for text in INPUTS]
@@ -110,7 +111,7 @@ def test_batched_generation_equals_one_by_one_in_input_order(tiny_models, family
 
 
 def test_forced_target_language_token_is_generated_first(tiny_models):
-    translator = Seq2SeqModel(str(tiny_models / "mbart50"), "translate", "cpu")
+    translator = Seq2SeqModel.load(str(tiny_models / "mbart50"), "translate", "cpu")
     english = translator.tokenizer.convert_tokens_to_ids("en_XX")
     assert translator.generation_settings["forced_bos_token_id"] == english
     assert translator.tokenizer.src_lang == "it_IT"
@@ -125,10 +126,10 @@ def test_forced_target_language_token_is_generated_first(tiny_models):
 
 
 def test_both_summaries_with_provenance(tiny_models):
-    summariser = Summariser(
+    steps = summary_steps(
         SummaryOptions(model=str(tiny_models / "t5"), translator=str(tiny_models / "marian"), device="cpu")
     )
-    [result] = summariser.summarise([read_article(str(ARTICLE))])
+    [result] = apply(steps, [read_article(str(ARTICLE))])
     assert result.status == "ok" and result.method == "seq2seq"
     assert result.summary_it and result.summary_en
     assert result.model["summariser"]["id"] == str(tiny_models / "t5")
@@ -141,21 +142,21 @@ def test_both_summaries_with_provenance(tiny_models):
 def test_truncation_warns_and_chunking_does_not(tiny_models):
     article = read_article(str(ARTICLE))
     options = SummaryOptions(model=str(tiny_models / "bart"), languages=("it",), device="cpu")
-    truncating = Summariser(options)
+    truncating = summary_steps(options)
     assert (
-        truncating.summariser.count_tokens([" ".join(article.sentences)])[0]
-        > truncating.summariser.max_input_tokens
+        truncating[0].model.count_tokens([" ".join(article.sentences)])[0]
+        > truncating[0].model.max_input_tokens
     )
-    [truncated] = truncating.summarise([article])
+    [truncated] = apply(truncating, [article])
     assert any("truncated" in w for w in truncated.warnings)
     options.long = "chunk"
-    [chunked] = Summariser(options).summarise([article])
+    [chunked] = apply(summary_steps(options), [read_article(str(ARTICLE))])
     assert chunked.summary_it and not any("truncated" in w for w in chunked.warnings)
 
 
 def test_chunks_follow_sentence_boundaries_within_budget(tiny_models):
     article = read_article(str(ARTICLE))
-    model = Seq2SeqModel(str(tiny_models / "bart"), "summarise", "cpu")
+    model = Seq2SeqModel.load(str(tiny_models / "bart"), "summarise", "cpu")
     counts = model.count_tokens(article.sentences)
     chunks = sentence_chunks(article.sentences, counts, budget=120)
     assert " ".join(chunks) == " ".join(article.sentences)  # nothing lost, order kept
@@ -172,17 +173,17 @@ def test_chunks_follow_sentence_boundaries_within_budget(tiny_models):
 
 
 def test_a_failing_article_becomes_an_error_result_and_the_batch_goes_on(tiny_models, monkeypatch):
-    summariser = Summariser(SummaryOptions(model=str(tiny_models / "t5"), languages=("it",), device="cpu"))
+    steps = summary_steps(SummaryOptions(model=str(tiny_models / "t5"), languages=("it",), device="cpu"))
     articles = [read_article(str(path)) for path in sorted((CORPUS / "articles").glob("*.txt"))[:3]]
-    real_generate = summariser.summariser.generate
+    real_generate = steps[0].model.generate
 
     def choke_on_second(texts, **settings):
         if any(articles[1].sentences[0] in text for text in texts):
             raise RuntimeError("model choked")
         return real_generate(texts, **settings)
 
-    monkeypatch.setattr(summariser.summariser, "generate", choke_on_second)
-    results = summariser.summarise(articles)
+    monkeypatch.setattr(steps[0].model, "generate", choke_on_second)
+    results = apply(steps, articles)
     assert [r.id for r in results] == [a.id for a in articles]
     assert [r.status for r in results] == ["ok", "error", "ok"]
     assert "model choked" in results[1].error
@@ -272,8 +273,8 @@ def test_cli_bad_model_directory_and_models_commands(cli, tmp_path):
 
 def test_int8_quantization_is_opt_in_and_cpu_only(tiny_models, monkeypatch):
     directory = str(tiny_models / "marian")
-    plain = Seq2SeqModel(directory, "translate", "cpu")
-    quantized = Seq2SeqModel(directory, "translate", "cpu", quantize=True)
+    plain = Seq2SeqModel.load(directory, "translate", "cpu")
+    quantized = Seq2SeqModel.load(directory, "translate", "cpu", quantize=True)
     assert not any("quantized" in type(m).__module__ for m in plain.model.modules())
     assert any("quantized" in type(m).__module__ for m in quantized.model.modules())
     assert quantized.provenance()["dtype"] == "float32 + int8 linear"
@@ -282,4 +283,4 @@ def test_int8_quantization_is_opt_in_and_cpu_only(tiny_models, monkeypatch):
     monkeypatch.setattr("torch.cuda.is_available", lambda: True)
     monkeypatch.setattr("torch.cuda.device_count", lambda: 1)
     with pytest.raises(ModelUnavailable, match="CPU only"):
-        Seq2SeqModel(directory, "translate", "cuda", quantize=True)
+        Seq2SeqModel.load(directory, "translate", "cuda", quantize=True)
