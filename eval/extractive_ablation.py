@@ -15,6 +15,7 @@ import itertools
 from pathlib import Path
 
 import numpy as np
+
 from itnews import extractive
 from itnews.clean import Clean
 from itnews.evaluate import load_summaries

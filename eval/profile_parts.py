@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 
 import torch
+from transformers.modeling_outputs import BaseModelOutput
+
 from itnews.ingest import read_article
 from itnews.presets import load_presets
 from itnews.random_models import build_model
-from transformers.modeling_outputs import BaseModelOutput
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -130,6 +130,7 @@ def bench_preset(
     import os
 
     import torch
+
     from itnews.seq2seq import Seq2SeqModel
 
     gc.collect()  # the previous preset's model is in a reference cycle (`LengthForcer`): free it first

@@ -10,6 +10,7 @@ import typing
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
 from itnews.console import report
 from itnews.extractive import DEFAULT_WORDS, METHODS
 
@@ -476,9 +477,10 @@ app.add_typer(models_app, name="models")
 @models_app.command("list")
 def models_list() -> None:
     """The presets, their task, hub id, size and whether they are in the local cache."""
-    from itnews.presets import is_cached, load_presets
     from rich.console import Console
     from rich.table import Table
+
+    from itnews.presets import is_cached, load_presets
 
     presets, defaults = load_presets()
     table = Table("preset", "task", "hub id", "parameters", "licence", "cached")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
 from itnews.bootstrap import PairedComparison, bootstrap_ci, paired_bootstrap
 from itnews.record import InputError, Record
 from itnews.rouge import ROUGE_TYPES, score_pair

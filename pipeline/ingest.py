@@ -112,6 +112,7 @@ def decode_bytes(raw: bytes, item: str, warnings: list[str]) -> str:
 def extract_html(html: str, item: str) -> tuple[str, str | None]:
     """Main text and headline of a web page; menus, banners and footers are left out."""
     import trafilatura
+
     from itnews.clean import normalise_for_comparison
 
     body = trafilatura.extract(

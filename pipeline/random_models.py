@@ -51,9 +51,10 @@ TINY = {
 def build_model(preset: Preset, tiny: bool = False):
     """The preset's architecture with seeded random weights (nothing downloaded), and notes on it."""
     import torch
-    from itnews.presets import architecture_config
     from transformers import AutoConfig, AutoModelForSeq2SeqLM
     from transformers.utils import logging
+
+    from itnews.presets import architecture_config
 
     logging.set_verbosity_error()  # "generation flags are not valid" and similar, for the random model
     values = architecture_config(preset)

@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+
 from itnews.clean import Clean
 from itnews.record import BATCH, InputError, Record, json_line, output
 from itnews.runner import run as run_chain

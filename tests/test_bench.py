@@ -4,6 +4,7 @@ one by one, forced output lengths, the result record, and the command line's arg
 import json
 
 import pytest
+
 from itnews.bench import bench, greedy_preset
 from itnews.presets import load_presets
 from itnews.random_models import (

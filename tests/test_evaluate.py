@@ -5,6 +5,7 @@ import unicodedata
 
 import numpy as np
 import pytest
+
 from itnews.bootstrap import BETTER, NO_DIFFERENCE, WORSE, bootstrap_ci, paired_bootstrap
 from itnews.evaluate import UnknownSystemError, build_system, load_summaries
 from itnews.record import InputError

@@ -1,6 +1,7 @@
 """The embedded extractive summariser: Lead-k, position and headline scoring, target length, redundancy."""
 
 import pytest
+
 from itnews.extractive import content_stems, select_sentences, summarise, word_count
 
 SENTENCES = [

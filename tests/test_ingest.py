@@ -1,6 +1,7 @@
 """Ingest: decoding, each cleaning rule, sentence segmentation, language check, bad input."""
 
 import pytest
+
 from itnews.clean import MAX_ARTICLE_CHARS, clean_record, split_blocks, split_sentences
 from itnews.ingest import decode_bytes, read_article
 from itnews.record import InputError, Record

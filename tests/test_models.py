@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from itnews.ingest import read_article
 from itnews.presets import ModelUnavailable, architecture_config, load_presets, preset_for
 from itnews.seq2seq import BATCH_TOKENS, MAX_BATCH_SIZE, Seq2SeqModel, length_sorted_batches, resolve_device
