@@ -322,10 +322,15 @@ def eval_command(
 def score_predictions(predictions: str, references: str, mode: str, as_json: bool) -> None:
     from itnews import evaluate
     from itnews.console import print_json
+    from itnews.record import InputError
     from itnews.report import missing_warnings, print_scores_table
 
     reference_summaries = evaluate.load_summaries(references)
     scored = evaluate.evaluate(evaluate.load_summaries(predictions), reference_summaries, mode=mode)
+    if all(scores is None for scores in scored.languages.values()):
+        raise InputError(
+            predictions, f"no id has both a prediction and a reference in {references}: nothing to score"
+        )
     for warning in missing_warnings(scored):
         report("warning", predictions, warning)
     if as_json:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from itnews.bootstrap import PairedComparison, bootstrap_ci, paired_bootstrap
+from itnews.ingest import valid_text
 from itnews.record import InputError, Record
 from itnews.rouge import ROUGE_TYPES, score_pair
 from itnews.sources import jsonl_lines
@@ -45,7 +46,7 @@ def string_field(record: dict, key: str, item: str, *, required: bool) -> str | 
     if not isinstance(value, str) or (required and not value.strip()):
         expected = "a non-empty string" if required else "a string or null"
         raise InputError(item, f"{key!r} must be {expected}")
-    return value
+    return valid_text(value)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from itnews.record import InputError, Record
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # HTML pages carry scripts and styles: allow well above article size
 MIN_HTML_WORDS = 20  # fewer words from a page are menu or banner leftovers, not an article
+MAX_LINK_SHARE = 0.5  # a page whose text is mostly whole link texts is a menu or a list of links
 # A file named on the command line is read whatever its suffix (as HTML if it looks like a page);
 # in a folder, only these are articles: a README.md or notes.md beside the articles is not one.
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -122,20 +123,49 @@ def extract_html(html: str, item: str) -> tuple[str, str | None]:
     title = metadata.title.strip() if metadata and metadata.title else None
     if not body or len(body.split()) < MIN_HTML_WORDS:
         raise InputError(item, "no article text found in the HTML page")
-    # trafilatura keeps the <h1> as the first line of the body; the title field carries it.
     lines = body.splitlines()
+    if link_share(html, lines) > MAX_LINK_SHARE:
+        raise InputError(item, "no article text found in the HTML page, only menus or lists of links")
+    # trafilatura keeps the <h1> as the first line of the body; the title field carries it.
     if title and lines and normalise_for_comparison(lines[0]) == normalise_for_comparison(title):
         lines = lines[1:]
     # Paragraphs come one per line; blank lines make them blocks for `split_blocks`.
     return "\n\n".join(lines), title
 
 
+def link_shape(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def link_share(html: str, lines: list[str]) -> float:
+    """The share of the extracted words that are whole link texts. trafilatura keeps a page's
+    navigation when nothing else is there ("Sezione 0", "Sezione 1", ...); link density is the
+    classic boilerplate signal (jusText, Boilerpipe), measured here on what trafilatura kept."""
+    import lxml.html
+
+    try:
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), lxml.html.HTMLParser(encoding="utf-8"))
+    except (ValueError, lxml.etree.ParserError):
+        return 0.0
+    links = {link_shape(anchor.text_content()) for anchor in tree.iter("a")}
+    words = sum(len(line.split()) for line in lines)
+    linked = sum(len(line.split()) for line in lines if link_shape(line) in links)
+    return linked / words if words else 0.0
+
+
 def file_record(path: str, article_id: str | None = None) -> Record:
     """The record of an article file (or ``-``, stdin), to be read by the Clean step. Its id is the
-    file's stem unless given."""
+    file's stem unless given. The path is kept as the OS gave it, to open the file; the id and the
+    source, which outputs and messages carry, are made valid Unicode."""
     if path == "-":
         return Record(id="stdin", source="stdin", path="-")
-    return Record(id=article_id or Path(path).stem, source=path, path=path)
+    return Record(id=valid_text(article_id or Path(path).stem), source=valid_text(path), path=path)
+
+
+def valid_text(text: str) -> str:
+    """Lone surrogates (undecodable bytes of a file name, ``"\\ud800"`` in JSON) as visible escapes:
+    no sink can encode them, and an id must read back as it was written to be skipped on resume."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def read_article(path: str, *, strict_lang: bool = False) -> Record:

@@ -94,8 +94,10 @@ def output(record: Record, view: str) -> dict:
 
 def json_line(values: dict) -> bytes:
     """One JSON line, UTF-8. A lone surrogate (an undecodable file name, a ``"\\ud800"`` in an input)
-    cannot be encoded as UTF-8; it is written as its JSON escape, which reads back as itself."""
-    return (json.dumps(values, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
+    cannot be encoded as UTF-8; it is written as its JSON escape, which reads back as itself. So are
+    U+2028 and U+2029, which `str.splitlines` and JavaScript take for line ends."""
+    text = json.dumps(values, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (text + "\n").encode("utf-8", "backslashreplace")
 
 
 @functools.cache
@@ -117,8 +119,16 @@ def parquet_schema():
 
 
 def parquet_row(record: Record) -> dict:
-    row = output(record, BATCH)
-    for name, value in row.items():
+    """The batch view as Arrow values: mappings as JSON text, and lone surrogates, which Arrow's
+    UTF-8 strings cannot hold, as visible escapes (sources already write ids so)."""
+
+    def arrow_value(value):
         if isinstance(value, dict):
-            row[name] = json.dumps(value, ensure_ascii=False)
-    return row
+            value = json.dumps(value, ensure_ascii=False)
+        if isinstance(value, str):
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        if isinstance(value, list):
+            return [arrow_value(item) for item in value]
+        return value
+
+    return {name: arrow_value(value) for name, value in output(record, BATCH).items()}

@@ -283,8 +283,7 @@ def load_pretrained(name: str, source: str):
 
     path = Path(source).expanduser()
     if source.startswith((".", "/", "~")) or path.exists():
-        if not (path / "config.json").is_file():
-            raise ModelUnavailable(name, f"{source} is not a model directory (no config.json)")
+        check_model_directory(name, path)
         source = str(path)
     # Download retries, load reports and progress bars would bury our one-line messages.
     hub_logging.set_verbosity_error()
@@ -293,8 +292,10 @@ def load_pretrained(name: str, source: str):
     attempts = [True] if constants.HF_HUB_OFFLINE or path.exists() else [True, False]
     for local_only in attempts:
         try:
-            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_only)
-            model = AutoModelForSeq2SeqLM.from_pretrained(source, local_files_only=local_only)
+            # Never run a model's own code, never unpickle its weights (a pickle runs code when read).
+            safe = {"local_files_only": local_only, "trust_remote_code": False}
+            tokenizer = AutoTokenizer.from_pretrained(source, **safe)
+            model = AutoModelForSeq2SeqLM.from_pretrained(source, use_safetensors=True, **safe)
             return tokenizer, model, model.config.to_dict()
         except (OSError, ValueError) as err:
             last_error = err
@@ -302,3 +303,31 @@ def load_pretrained(name: str, source: str):
         raise ModelUnavailable(name, f"cannot load the model in {source}: {first_line(last_error)}")
     where = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "the Hugging Face Hub cannot be reached"
     raise ModelUnavailable(name, f"not in the local Hugging Face cache and {where}; {how_to_get(name)}")
+
+
+def check_model_directory(name: str, path: Path) -> None:
+    """A local model folder that itnews can load without running code from it: a config.json
+    naming no custom code (``auto_map``), and safetensors weights."""
+    import json
+
+    if not (path / "config.json").is_file():
+        raise ModelUnavailable(name, f"{path} is not a model directory (no config.json)")
+    for settings in ("config.json", "tokenizer_config.json"):
+        try:
+            values = json.loads((path / settings).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError, RecursionError) as err:
+            raise ModelUnavailable(name, f"{path / settings} is not valid JSON: {first_line(err)}") from None
+        if isinstance(values, dict) and "auto_map" in values:
+            raise ModelUnavailable(
+                name,
+                f"{settings} asks to run the model's own Python code (auto_map); itnews never runs code "
+                "from a model folder: use a model that transformers supports as it is",
+            )
+    if not any(path.glob("*.safetensors")):
+        raise ModelUnavailable(
+            name,
+            "no .safetensors weights; only safetensors files are loaded, because a pickle "
+            "(pytorch_model.bin, .pt) can run code when it is read",
+        )

@@ -21,19 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from itnews.ingest import ARTICLE_SUFFIXES, file_record, open_regular_file
+from itnews.ingest import ARTICLE_SUFFIXES, file_record, open_regular_file, valid_text
 from itnews.record import InputError, Record
 
 RECORD_SUFFIXES = {".jsonl", ".csv", ".parquet"}
 RECORD_KINDS = {suffix.lstrip(".") for suffix in RECORD_SUFFIXES}
 DATASET_MARKERS = ("dataset_info.json", "state.json", "dataset_dict.json")  # written by save_to_disk
 MAX_LINE_BYTES = 10 * 1024 * 1024  # as ingest's file limit: a longer line or cell is not one article
-
-
-def valid_text(text: str) -> str:
-    """Lone surrogates (undecodable bytes of a file name, ``"\\ud800"`` in JSON) as visible escapes:
-    no sink can encode them, and an id must read back as it was written to be skipped on resume."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -48,7 +42,7 @@ class Fields:
 def paths_source(paths: list[str]) -> Iterator[Record]:
     """One record per path (``-``: stdin), to be read by the Clean step."""
     for path in paths:
-        yield file_record(path if path == "-" else valid_text(path))
+        yield file_record(path)
 
 
 @dataclass
@@ -171,16 +165,16 @@ def directory_records(root: str) -> Iterator[Record]:
         for name in sorted(files):
             file = Path(folder, name)
             if file.suffix.lower() in ARTICLE_SUFFIXES:
-                article_id = valid_text(file.relative_to(root).with_suffix("").as_posix())
-                yield file_record(valid_text(str(file)), article_id)
+                yield file_record(str(file), file.relative_to(root).with_suffix("").as_posix())
 
 
 def jsonl_records(path: str, stem: str, fields: Fields) -> Iterator[Record]:
     """One record per non-blank line. Read here line by line rather than by `datasets`: its JSON
     loader parses a whole block with pyarrow and fails the whole file on one malformed line, and a
     bad line must become one error record, with its line number, the rest of the file still read."""
+    where, stem = valid_text(path), valid_text(stem)
     for number, line in jsonl_lines(path):
-        fallback_id, source = f"{stem}:{number}", f"{path}:{number}"
+        fallback_id, source = f"{stem}:{number}", f"{where}:{number}"
         value = line if isinstance(line, dict) else None
         if value is None:
             yield Record(id=fallback_id, source=source).fail(source, line)
@@ -253,12 +247,12 @@ def table_records(path: str, stem: str, rows: Iterable[dict], fields: Fields) ->
     """Records of a CSV, Parquet or dataset, rows counted from 1. A file that stops parsing part-way
     (a CSV quote left open swallows the lines after it, so its rows cannot be told apart) ends
     with one error record saying where reading stopped."""
-    number = 0
+    number, where, stem = 0, valid_text(path), valid_text(stem)
     try:
         for number, row in enumerate(rows, 1):
-            yield row_record(row, fields, f"{stem}:{number}", f"{path}:{number}")
+            yield row_record(row, fields, f"{stem}:{number}", f"{where}:{number}")
     except Exception as err:  # the parser's own message says where and why
-        source = f"{path}:{number + 1}"
+        source = f"{where}:{number + 1}"
         reason = f"reading stopped after row {number}: {type(err).__name__}: {err}"
         yield Record(id=f"{stem}:{number + 1}", source=source).fail(source, reason)
 
