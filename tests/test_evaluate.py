@@ -11,7 +11,7 @@ from itnews.evaluate import UnknownSystemError, build_system, load_summaries
 from itnews.record import InputError
 from itnews.rouge import ROUGE_TYPES, UnicodeTokenizer, score_pair
 
-from .conftest import CORPUS
+from .conftest import CORPUS, EVAL_CORPUS
 
 
 def f1(reference: str, prediction: str, mode: str = "unicode", rouge_type: str = "rouge1") -> float:
@@ -387,16 +387,7 @@ def test_eval_systems_on_a_small_corpus(cli, tmp_path):
     not (CORPUS / "references.jsonl").exists(), reason="corpus/references.jsonl not merged yet"
 )
 def test_extractive_is_not_below_lead3_on_the_corpus(cli, tmp_path):
-    completed = cli(
-        "eval",
-        "--system",
-        "lead3,extractive",
-        "--references",
-        str(CORPUS / "references.jsonl"),
-        "--report",
-        str(tmp_path / "report.md"),
-        "--json",
-    )
+    completed = cli(*EVAL_CORPUS, "--report", str(tmp_path / "report.md"), "--json")
     assert completed.returncode == 0, completed.stderr
     lead3, extractive = (json.loads(line) for line in completed.stdout.splitlines())
     assert (lead3["system"], extractive["system"]) == ("lead3", "extractive")

@@ -12,7 +12,7 @@ from itnews.cli import app
 from itnews.record import BATCH, INGEST, SUMMARY, Record, output, parquet_schema, view_fields
 from itnews.steps import Step, apply
 
-from .conftest import CORPUS
+from .conftest import CORPUS, EVAL_CORPUS
 
 ARTICLES = sorted((CORPUS / "articles").glob("*.txt"))[:3]
 
@@ -63,16 +63,7 @@ def test_a_new_step_runs_in_summarise_batch_and_eval_and_its_field_reaches_every
         )
 
     SummaryLength.runs = 0
-    invoke(
-        "eval",
-        "--system",
-        "lead3,extractive",
-        "--references",
-        str(CORPUS / "references.jsonl"),
-        "--report",
-        str(tmp_path / "report.md"),
-        "--json",
-    )
+    invoke(*EVAL_CORPUS, "--report", str(tmp_path / "report.md"), "--json")
     articles = sum(1 for _ in (CORPUS / "index.jsonl").open(encoding="utf-8"))
     assert SummaryLength.runs == 2 * articles  # both systems, every corpus article
 
