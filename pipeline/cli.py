@@ -163,6 +163,35 @@ def run_or_stop(source, chain, sink, **settings):
         raise typer.Exit(130) from None
 
 
+def run_ray_or_stop(source, options, strict_lang, sink, address, workers, gpus_per_worker, **settings):
+    """The Ray engine: cleaning as tasks, the summary steps built once per model actor."""
+    import functools
+
+    from itnews.clean import Clean
+    from itnews.summarise import summary_steps
+
+    try:
+        from itnews.ray_runner import run_on_ray
+    except ImportError:
+        report("error", "--engine ray", "Ray is not installed: pip install 'itnews[ray]'")
+        raise typer.Exit(1) from None
+    summary_chain(options, strict_lang)  # the models load here first: a model that cannot is one line
+    make_steps = functools.partial(summary_steps, options)
+    try:
+        return run_on_ray(
+            source,
+            Clean(strict_lang),
+            make_steps,
+            sink,
+            address=address,
+            workers=workers,
+            gpus_per_worker=gpus_per_worker,
+            **settings,
+        )
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
 def finish(summary, failed: bool) -> None:
     raise typer.Exit(130 if summary.interrupted else 1 if failed else 0)
 
@@ -216,6 +245,20 @@ def batch(
         int,
         typer.Option("--batch-size", min=1, help="Articles per batch; a batch is written durably at once."),
     ] = 32,
+    engine: Annotated[
+        str,
+        typer.Option("--engine", help="local (threads on this machine) or ray (Ray Data, `itnews[ray]`)."),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address", help="ray: a cluster to join (auto, ray://host:port); default: a local Ray."
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="ray: model actors.")] = 1,
+    gpus_per_worker: Annotated[
+        float, typer.Option("--gpus-per-worker", min=0, help="ray: GPUs per model actor (fractions allowed).")
+    ] = 0,
     *,
     options: SummaryOptions,
     strict_lang: bool,
@@ -240,15 +283,31 @@ def batch(
         raise typer.Exit(1) from None
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--out") from None
-    chain = summary_chain(options, strict_lang)
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("choose local or ray", param_hint="--engine")
     show = sys.stderr.isatty()
     total = min(filter(None, (source.count(), limit)), default=None) if show else None
     resume = f"resume with: itnews {shlex.join(sys.argv[1:])}"
     try:
         with Progress(show, total) as progress:
-            summary = run_or_stop(
-                source, chain, sink, batch_size=batch_size, limit=limit, display=progress, unique_ids=True
-            )
+            if engine == "local":
+                chain = summary_chain(options, strict_lang)
+                summary = run_or_stop(
+                    source, chain, sink, batch_size=batch_size, limit=limit, display=progress, unique_ids=True
+                )
+            else:
+                summary = run_ray_or_stop(
+                    source,
+                    options,
+                    strict_lang,
+                    sink,
+                    address,
+                    workers,
+                    gpus_per_worker,
+                    batch_size=batch_size,
+                    limit=limit,
+                    display=progress,
+                )
     except InputError as err:
         report("error", err.item, err.reason)
         raise typer.Exit(1) from None

@@ -44,6 +44,10 @@ class RunSummary:
     peak_rss_mb: float = 0.0
     interrupted: bool = False
 
+    def count(self, batch: list[Record]) -> None:
+        ok = sum(record.ok for record in batch)
+        self.ok, self.error = self.ok + ok, self.error + len(batch) - ok
+
     @property
     def rate(self) -> float:
         return (self.ok + self.error) / self.wall_s if self.wall_s else 0.0
@@ -73,8 +77,8 @@ def run(
     split = next((i for i, step in enumerate(chain) if getattr(step, "loads_model", False)), len(chain))
     summary = RunSummary(output=str(getattr(sink, "path", "")))
     stop = threading.Event()
-    reader = Reader(source, sink.done, chain[:split], stop, limit, batch_size, sort=split < len(chain))
-    reader.unique_ids = unique_ids
+    fresh = Fresh(source, sink.done, unique_ids=unique_ids, limit=limit, stop=stop)
+    reader = Reader(fresh, chain[:split], stop, batch_size, sort=split < len(chain))
     started = time.perf_counter()
     finished_cleanly = False
     try:
@@ -83,10 +87,9 @@ def run(
             for batch in reader.taken():
                 batch = apply(chain[split:], batch)
                 sink.write(batch)
-                ok = sum(record.ok for record in batch)
-                summary.ok, summary.error = summary.ok + ok, summary.error + len(batch) - ok
+                summary.count(batch)
                 if display is not None:
-                    display.update(summary, reader.skipped, time.perf_counter() - started, batch)
+                    display.update(summary, fresh.skipped, time.perf_counter() - started, batch)
                 if stop.is_set():
                     break
         finished_cleanly = True
@@ -94,52 +97,22 @@ def run(
         stop.set()  # the reader, if still going, stops at its next record
         sink.close(finalise=finished_cleanly)
     reader.join(timeout=5)
-    summary.skipped = reader.skipped
+    summary.skipped = fresh.skipped
     summary.interrupted = not reader.finished
     summary.wall_s = time.perf_counter() - started
     summary.peak_rss_mb = peak_rss_mb()
     return summary
 
 
-class Reader(threading.Thread):
-    """Reads the source, skips ids already done, refuses duplicate ids, runs the light steps and
-    hands over batches through a queue that holds at most a window's batches: that bounds the
-    memory the reader can run ahead with."""
+class Fresh:
+    """The records of a source still to do: ids already done are skipped (and counted), and with
+    ``unique_ids`` a record whose id came earlier becomes an error record under an id of its own."""
 
-    def __init__(self, source, done: set[str], steps: Chain, stop, limit, batch_size: int, sort: bool):
-        super().__init__(name="itnews-reader", daemon=True)
-        self.source, self.done, self.steps, self.stop = source, done, steps, stop
-        self.limit, self.batch_size, self.sort = limit, batch_size, sort
-        self.batches: queue.Queue = queue.Queue(maxsize=WINDOW_BATCHES)
-        self.skipped = 0  # written by this thread only; read by the main one for display and at the end
-        self.finished = False  # set by the main thread once it has taken the last batch
+    def __init__(self, source, done, *, unique_ids: bool, limit: int | None, stop: threading.Event):
+        self.source, self.done, self.unique_ids, self.limit, self.stop = source, done, unique_ids, limit, stop
+        self.skipped = 0  # written by the thread that iterates; read by others for display
 
-    def run(self) -> None:
-        try:
-            window: list[Record] = []
-            window_batches = 1
-            for batch in self.fresh_batches():
-                window += apply(self.steps, batch)
-                if len(window) >= window_batches * self.batch_size or not self.sort:
-                    self.hand_over(window)
-                    window, window_batches = [], min(2 * window_batches, WINDOW_BATCHES)
-            self.hand_over(window)
-            self.put(None)
-        except Exception as err:  # reading failed outside any one record: end the run, saying why
-            where = getattr(self.source, "path", "input")
-            self.put(InputError(where, f"reading stopped: {type(err).__name__}: {err}"))
-
-    def fresh_batches(self) -> Iterator[list[Record]]:
-        batch: list[Record] = []
-        for record in self.fresh_records():
-            batch.append(record)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-    def fresh_records(self) -> Iterator[Record]:
+    def __iter__(self) -> Iterator[Record]:
         seen: set[str] = set()
         for number, record in enumerate(self.source, 1):
             if self.stop.is_set():
@@ -157,6 +130,44 @@ class Reader(threading.Thread):
                 yield record
             if number == self.limit:
                 return
+
+
+class Reader(threading.Thread):
+    """Reads the source, skips ids already done, refuses duplicate ids, runs the light steps and
+    hands over batches through a queue that holds at most a window's batches: that bounds the
+    memory the reader can run ahead with."""
+
+    def __init__(self, fresh: Fresh, steps: Chain, stop, batch_size: int, sort: bool):
+        super().__init__(name="itnews-reader", daemon=True)
+        self.fresh, self.steps, self.stop = fresh, steps, stop
+        self.batch_size, self.sort = batch_size, sort
+        self.batches: queue.Queue = queue.Queue(maxsize=WINDOW_BATCHES)
+        self.finished = False  # set by the main thread once it has taken the last batch
+
+    def run(self) -> None:
+        try:
+            window: list[Record] = []
+            window_batches = 1
+            for batch in self.fresh_batches():
+                window += apply(self.steps, batch)
+                if len(window) >= window_batches * self.batch_size or not self.sort:
+                    self.hand_over(window)
+                    window, window_batches = [], min(2 * window_batches, WINDOW_BATCHES)
+            self.hand_over(window)
+            self.put(None)
+        except Exception as err:  # reading failed outside any one record: end the run, saying why
+            where = getattr(self.fresh.source, "path", "input")
+            self.put(InputError(where, f"reading stopped: {type(err).__name__}: {err}"))
+
+    def fresh_batches(self) -> Iterator[list[Record]]:
+        batch: list[Record] = []
+        for record in self.fresh:
+            batch.append(record)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
     def hand_over(self, window: list[Record]) -> None:
         if self.sort:
