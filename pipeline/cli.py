@@ -108,6 +108,8 @@ SUMMARY_OPTIONS = {
 
 
 def with_summary_options(command):
+    """``command`` with the SUMMARY_OPTIONS added to its command-line parameters; it is called with
+    them gathered into one checked SummaryOptions (``options``) and ``strict_lang``."""
     signature = inspect.signature(command, eval_str=False)
     hints = typing.get_type_hints(command, include_extras=True, localns={"SummaryOptions": object})
     own = [
@@ -166,16 +168,16 @@ def run_or_stop(source, chain, sink, **settings):
 def run_ray_or_stop(source, options, strict_lang, sink, address, workers, gpus_per_worker, **settings):
     """The Ray engine: cleaning as tasks, the summary steps built once per model actor."""
     import functools
+    import importlib.util
 
     from itnews.clean import Clean
+    from itnews.ray_runner import run_on_ray
     from itnews.summarise import summary_steps
 
-    try:
-        from itnews.ray_runner import run_on_ray
-    except ImportError:
+    if importlib.util.find_spec("ray") is None:
         report("error", "--engine ray", "Ray is not installed: pip install 'itnews[ray]'")
-        raise typer.Exit(1) from None
-    summary_chain(options, strict_lang)  # the models load here first: a model that cannot is one line
+        raise typer.Exit(1)
+    summary_chain(options, strict_lang)  # loaded here once first: a model that cannot load is one line
     make_steps = functools.partial(summary_steps, options)
     try:
         return run_on_ray(
