@@ -7,6 +7,7 @@ import functools
 import inspect
 import sys
 import typing
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -92,6 +93,16 @@ LongOption = Annotated[
 ]
 
 
+GuardOption = Annotated[
+    str,
+    typer.Option(
+        "--guard",
+        help="Faithfulness guard: flag (check every figure, date and name against the article and "
+        "warn), off, or rerank (seq2seq: keep the most faithful beam candidate).",
+    ),
+]
+
+
 # The options `summarise` and `batch` share, declared once: `with_summary_options` adds them to a
 # command, which receives them as one SummaryOptions and the --strict-lang flag.
 SUMMARY_OPTIONS = {
@@ -103,6 +114,7 @@ SUMMARY_OPTIONS = {
     "translator": (TranslatorOption, None),
     "device": (DeviceOption, "auto"),
     "long": (LongOption, "truncate"),
+    "guard": (GuardOption, "flag"),
     "strict_lang": (StrictLang, False),
 }
 
@@ -405,7 +417,6 @@ def score_systems(names, references: str, corpus: str, mode: str, report_path: s
     write the report. True when something failed (an article that could not be read, the report)."""
     import datetime
     import shlex
-    from pathlib import Path
 
     from itnews import evaluate
     from itnews.clean import Clean
@@ -446,6 +457,48 @@ def score_systems(names, references: str, corpus: str, mode: str, report_path: s
         print_systems_table(evaluations)
         print(f"report: {report_path}")
     return failed
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+@app.command()
+def check(
+    paths: Paths,
+    summaries: Annotated[
+        str,
+        typer.Option(
+            "--summaries",
+            help="Summaries made anywhere, JSONL: id (the article's file stem), summary_it, summary_en.",
+        ),
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Check that every figure, date and name of each summary is in its article. Exit 0 when every
+    fact is supported, 1 when any is not (or an input is bad): a gate for someone's CI."""
+    from itnews.clean import Clean
+    from itnews.console import CheckPrinter
+    from itnews.evaluate import load_summaries
+    from itnews.guard import AttachSummaries, Guard
+    from itnews.record import InputError
+    from itnews.sources import paths_source
+
+    try:
+        loaded = load_summaries(summaries)
+    except InputError as err:
+        report("error", err.item, err.reason)
+        raise typer.Exit(1) from None
+    by_id = {
+        i: {lang: loaded.texts[lang][i] for lang in loaded.texts if i in loaded.texts[lang]}
+        for i in loaded.ids
+    }
+    printer = CheckPrinter(as_json)
+    summary = run_or_stop(paths_source(paths), [Clean(), AttachSummaries(by_id), Guard()], printer)
+    articles = {Path(path).stem for path in paths}
+    for orphan in (i for i in loaded.ids if i not in articles):
+        report("error", summaries, f"id {orphan!r} has no article among the files given")
+        printer.failed = True
+    finish(summary, printer.failed or printer.unsupported > 0)
 
 
 # --- bench ----------------------------------------------------------------------------------

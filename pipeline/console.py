@@ -91,6 +91,43 @@ def print_sentences(record: Record) -> None:
     print()
 
 
+class CheckPrinter:
+    """The sink of `itnews check`: per article, its summaries' faithfulness (JSON, or one line per
+    unsupported fact); errors on stderr. ``unsupported`` counts the facts not in the articles."""
+
+    done: set[str] = frozenset()
+
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+        self.failed = False
+        self.unsupported = 0
+
+    def write(self, records: list[Record]) -> None:
+        for record in records:
+            if not record.ok:
+                report_failed(record)
+                self.failed = True
+                continue
+            checks = record.checks["faithfulness"]
+            self.unsupported += sum(len(c["unsupported"]) for c in checks.values() if c)
+            if self.as_json:
+                print_json({"id": record.id, **checks})
+                continue
+            for lang, check in checks.items():
+                if check is None:
+                    continue
+                verdict = (
+                    "every fact supported"
+                    if not check["unsupported"]
+                    else "NOT in the article: "
+                    + "; ".join(f"{fact['kind']} {fact['text']!r}" for fact in check["unsupported"])
+                )
+                print(f"{escape(record.id)} [{lang}] {check['facts']} facts, {verdict}")
+
+    def close(self, finalise: bool = True) -> None:
+        sys.stdout.flush()
+
+
 class Progress:
     """A batch run's display: a progress bar with articles/s and ETA on a terminal, nothing
     otherwise; the first MAX_REPORTED_ERRORS errors are printed either way."""

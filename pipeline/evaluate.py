@@ -124,6 +124,7 @@ class Evaluation:
     missing: dict[str, Coverage]
     system: str | None = None
     vs_baseline: dict[str, dict[str, PairedComparison] | None] | None = None  # language -> ROUGE type
+    faithfulness: dict[str, dict | None] | None = None  # language -> `faithfulness_scores`; systems only
 
     def to_dict(self) -> dict:
         record: dict = {"system": self.system} if self.system is not None else {}
@@ -145,6 +146,7 @@ class Evaluation:
                     for lang, comparisons in self.vs_baseline.items()
                 }
             )
+            record["faithfulness"] = self.faithfulness
         return record
 
 
@@ -242,9 +244,29 @@ def evaluate_systems(
         collected = Collect()
         run(copy.deepcopy(articles), steps, collected)
         summaries = Summaries.from_records(name, collected.records)
-        evaluations.append(evaluate(summaries, references, mode=mode, system=name))
+        evaluation = evaluate(summaries, references, mode=mode, system=name)
+        evaluation.faithfulness = {lang: faithfulness_scores(collected.records, lang) for lang in LANGUAGES}
+        evaluations.append(evaluation)
     baseline = next(e for e in evaluations if e.system == BASELINE)
     for evaluation in evaluations:
         if evaluation is not baseline:
             evaluation.vs_baseline = compare(evaluation, baseline)
     return evaluations
+
+
+def faithfulness_scores(records: list[Record], lang: str) -> dict | None:
+    """Of the summaries the guard checked in ``lang``: how many, the share with an unsupported
+    fact, and the mean number of unsupported facts per summary. None when none was checked."""
+    checked = [
+        checks[lang]
+        for record in records
+        if record.ok and (checks := record.checks.get("faithfulness")) and checks.get(lang) is not None
+    ]
+    if not checked:
+        return None
+    unsupported = [len(check["unsupported"]) for check in checked]
+    return {
+        "summaries": len(checked),
+        "with_unsupported": sum(n > 0 for n in unsupported) / len(checked),
+        "mean_unsupported": sum(unsupported) / len(checked),
+    }

@@ -70,6 +70,8 @@ def render_markdown(evaluations: list[Evaluation], *, command: str, date: str) -
         f"{CONFIDENCE:.0%} interval of the difference excludes zero; p is the fraction of resamples in which "
         f"the system does not beat `{BASELINE}`.",
         "- n: the articles that have both a summary from the system and a reference, in that language.",
+        "- Faithfulness: the guard's check of every figure, date and name of each summary against its "
+        "article (`itnews.guard`).",
     ]
     for lang in LANGUAGES:
         scored = [e for e in evaluations if e.languages.get(lang)]
@@ -80,6 +82,7 @@ def render_markdown(evaluations: list[Evaluation], *, command: str, date: str) -
         header = ["System", "n", *(f"{TYPE_LABELS[t]} F" for t in ROUGE_TYPES), f"vs {BASELINE}"]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in system_rows(scored, lang, markdown=True)]
+        lines += faithfulness_lines(scored, lang)
         unscored = [e.system for e in evaluations if not e.languages.get(lang)]
         if unscored:
             lines += [
@@ -87,6 +90,25 @@ def render_markdown(evaluations: list[Evaluation], *, command: str, date: str) -
                 "Not scored (no summaries in this language): " + ", ".join(f"`{s}`" for s in unscored),
             ]
     return "\n".join(lines) + "\n"
+
+
+def faithfulness_lines(evaluations: list[Evaluation], lang: str) -> list[str]:
+    """The guard's findings per system: summaries with a figure, date or name not in the article."""
+    rows = [(e.system, e.faithfulness.get(lang)) for e in evaluations if e.faithfulness]
+    rows = [(system, scores) for system, scores in rows if scores]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "| System | summaries checked | with an unsupported fact | unsupported facts per summary |",
+        "|---|---|---|---|",
+    ]
+    for system, scores in rows:
+        lines.append(
+            f"| `{system}` | {scores['summaries']} | {scores['with_unsupported']:.1%} | "
+            f"{scores['mean_unsupported']:.2f} |"
+        )
+    return lines
 
 
 def print_systems_table(evaluations: list[Evaluation]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from itnews.presets import (
@@ -56,6 +56,7 @@ class Generated:
     text: str
     input_tokens: int
     truncated: bool
+    candidates: list[tuple[str, float]] = field(default_factory=list)  # (text, score), best first
 
 
 class Seq2SeqModel:
@@ -139,8 +140,9 @@ class Seq2SeqModel:
     def count_tokens(self, texts: list[str]) -> list[int]:
         return [len(ids) for ids in self.tokenizer(texts, add_special_tokens=True)["input_ids"]]
 
-    def generate(self, texts: list[str], **overrides) -> list[Generated]:
-        """One output per input, in input order. Inputs longer than the model's limit are truncated."""
+    def generate(self, texts: list[str], candidates: bool = False, **overrides) -> list[Generated]:
+        """One output per input, in input order. Inputs longer than the model's limit are truncated.
+        With ``candidates``, each output also lists every beam's finished text with its score."""
         import torch
 
         if not texts:
@@ -162,13 +164,27 @@ class Seq2SeqModel:
                 inputs = dict(encoded)
                 if self.model.config.is_encoder_decoder:
                     inputs |= self._encode_once(encoded, beams)
+                if candidates:
+                    settings |= {"num_return_sequences": beams, "return_dict_in_generate": True}
+                    settings |= {"output_scores": True}
                 generated = self.model.generate(**inputs, **settings)
-                decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-                for i, text in zip(batch, decoded, strict=True):
+                sequences = generated.sequences if candidates else generated
+                decoded = [
+                    text.strip() for text in self.tokenizer.batch_decode(sequences, skip_special_tokens=True)
+                ]
+                per_input = len(decoded) // len(batch)
+                scores = (
+                    generated.sequences_scores.tolist() if candidates and beams > 1 else [0.0] * len(decoded)
+                )
+                for row, i in enumerate(batch):
+                    texts_and_scores = list(zip(decoded, scores, strict=True))[
+                        row * per_input : (row + 1) * per_input
+                    ]
                     outputs[i] = Generated(
-                        text=text.strip(),
+                        text=texts_and_scores[0][0],
                         input_tokens=lengths[i],
                         truncated=lengths[i] > self.max_input_tokens,
+                        candidates=texts_and_scores if candidates else [],
                     )
         return outputs  # type: ignore[return-value]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from itnews import extractive
+from itnews.guard import GUARD_MODES, Guard, most_faithful
 from itnews.record import Record
 from itnews.seq2seq import Seq2SeqModel
 from itnews.steps import Step
@@ -30,6 +31,7 @@ class SummaryOptions:
     device: str = "auto"
     long: str = "truncate"  # past the model's input limit: truncate, or chunk and summarise again
     quantize: bool = False  # int8 dynamic quantization of the models' linear layers (CPU only)
+    guard: str = "flag"  # the faithfulness guard: flag, off, or rerank (itnews.guard)
 
     def __post_init__(self):
         if self.method is not None and self.method not in extractive.METHODS:
@@ -40,11 +42,14 @@ class SummaryOptions:
             raise ValueError("--method picks an extractive method and --model a seq2seq model: give one")
         if not self.languages or not set(self.languages) <= {"it", "en"}:
             raise ValueError("--lang takes a comma-separated subset of it,en")
+        if self.guard not in GUARD_MODES:
+            raise ValueError(f"--guard must be one of {', '.join(GUARD_MODES)}")
 
 
 def summary_steps(options: SummaryOptions) -> list[Step]:
-    """Summarise, then translate when English is asked for and no instruction model writes it, then
-    keep the languages asked for. Loads the models (ModelUnavailable when one cannot be)."""
+    """Summarise, then translate when English is asked for and no instruction model writes it, keep
+    the languages asked for, and check the summaries' facts against the article (unless the guard
+    is off). Loads the models (ModelUnavailable when one cannot be)."""
     from itnews.presets import is_cached, load_presets
 
     presets, defaults = load_presets()
@@ -81,6 +86,8 @@ def summary_steps(options: SummaryOptions) -> list[Step]:
             )
     if "it" not in options.languages:
         steps.append(DropItalian())
+    if options.guard != "off":
+        steps.append(Guard())
     return steps
 
 
@@ -129,13 +136,21 @@ class Summarise(Step):
         template = getattr(model.preset, prompt) if prompt else "{text}"
         if self.options.long == "chunk":
             return [self.chunked(record, template) for record in records]
-        outputs = model.generate([template.format(text=" ".join(r.sentences)) for r in records])
+        rerank = self.options.guard == "rerank" and prompt != "prompt_en"  # the guard checks Italian facts
+        outputs = model.generate(
+            [template.format(text=" ".join(r.sentences)) for r in records], candidates=rerank
+        )
         for output, record_warnings in zip(outputs, warnings, strict=True):
             if output.truncated:
                 record_warnings.append(
                     f"article truncated to the model's {model.max_input_tokens} input tokens "
                     f"(it has {output.input_tokens}); --long chunk summarises all of it"
                 )
+        if rerank:
+            return [
+                most_faithful(output.candidates, record)
+                for output, record in zip(outputs, records, strict=True)
+            ]
         return [output.text for output in outputs]
 
     def chunked(self, record: Record, template: str) -> str:
