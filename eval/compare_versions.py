@@ -2,8 +2,9 @@
 
     python eval/compare_versions.py OLD_REV [--module-old pipeline.cli]
 
-OLD_REV is checked out into a temporary git worktree and run from there with this interpreter
-(its dependencies are this environment's); the working tree is the new version. Compared:
+OLD_REV is checked out into a temporary git worktree and run from there with this interpreter, so
+its dependencies must be installed too (for fb63fcc: `pip install pysbd`, since replaced by
+itnews.sentences); the working tree is the new version. Compared:
 `summarise --json` on every corpus article (in input order), and `batch` on the corpus folder into
 JSONL and Parquet (by id). A field only one version writes is listed, not counted as a difference.
 Exit status 1 when any shared field differs.

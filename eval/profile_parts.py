@@ -6,7 +6,7 @@ Prints, on bart-it-fanpage's architecture with seeded random weights (as `itnews
 the encoder for one 810-token article and for a batch of 16 padded to 960 tokens (per article);
 80 greedy decoder steps over given encoder outputs at batch sizes 1, 7, 14 and 32; and ingest
 (`read_article`) per corpus article, with Python's default regular-expression cache and with a
-larger one (pysbd builds a pattern per abbreviation).
+larger one (it mattered while pysbd segmented sentences: it built a pattern per abbreviation).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Clean: turn a record's raw text into clean paragraphs, sentences and a detected language.
 
 Repair mojibake and normalise Unicode (ftfy, NFC) -> split into blocks (paragraphs, headings, list
-items), dropping boilerplate lines and repeated paragraphs -> segment sentences (pysbd, Italian)
+items), dropping boilerplate lines and repeated paragraphs -> segment sentences (`itnews.sentences`)
 -> detect the language (py3langid). `Clean` is the step; file records are read first (`itnews.ingest`).
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 
 from itnews.ingest import read_file
 from itnews.record import InputError, Record
+from itnews.sentences import split_sentences
 from itnews.steps import Step
 
 MAX_ARTICLE_CHARS = 200_000  # ~30,000 words: anything longer is a dump of many articles, not one
@@ -154,49 +154,6 @@ def render(blocks: list[Block]) -> str:
 
 
 # --- sentences ------------------------------------------------------------------------------
-
-# pysbd's Italian list misses abbreviations common in news copy, and their elided forms
-# ("L'art. 3"): an abbreviation is only recognised after whitespace, so elisions need entries.
-EXTRA_ABBREVIATIONS = ["pag", "pagg", "n", "nn", "dott.ssa", "prof.ssa", "avv.ssa", "sez", "ca"]
-_thread_local = threading.local()
-ELISIONS = [f"{article}{mark}" for article in ("l", "dell", "all", "nell", "dall", "sull") for mark in "'’"]
-ELIDED_NUMBER_ABBREVIATIONS = [elision + abbr for abbr in ("art", "artt") for elision in ELISIONS]
-ELIDED_TITLES = [elision + abbr for abbr in ("on", "avv", "ing", "arch", "amm") for elision in ELISIONS]
-
-
-def sentence_segmenter():
-    """This thread's segmenter: pysbd keeps per-call state on the object, and batch runs clean
-    articles in a reader thread while translation splits sentences in the main one."""
-    if hasattr(_thread_local, "segmenter"):
-        return _thread_local.segmenter
-    import pysbd
-    from pysbd.lang.italian import Italian
-
-    class ItalianNews(Italian):
-        class Abbreviation(Italian.Abbreviation):
-            ABBREVIATIONS = (
-                Italian.Abbreviation.ABBREVIATIONS
-                + EXTRA_ABBREVIATIONS
-                + ELIDED_NUMBER_ABBREVIATIONS
-                + ELIDED_TITLES
-            )
-            PREPOSITIVE_ABBREVIATIONS = Italian.Abbreviation.PREPOSITIVE_ABBREVIATIONS + ELIDED_TITLES
-            NUMBER_ABBREVIATIONS = (
-                Italian.Abbreviation.NUMBER_ABBREVIATIONS
-                + ["pag", "pagg", "n", "nn"]
-                + ELIDED_NUMBER_ABBREVIATIONS
-            )
-
-    segmenter = pysbd.Segmenter(language="it", clean=False)
-    segmenter.language_module = ItalianNews
-    _thread_local.segmenter = segmenter
-    return segmenter
-
-
-def split_sentences(text: str) -> list[str]:
-    """Italian sentences of one paragraph (no line breaks inside)."""
-    return [s.strip() for s in sentence_segmenter().segment(text) if s.strip()]
-
 
 def block_sentences(blocks: list[Block]) -> list[str]:
     sentences: list[str] = []

@@ -7,7 +7,7 @@ source ──Record──▶ reader thread: skip done ids, refuse duplicates, le
 
 - The reader runs the chain's leading steps that load no model; the main thread runs the rest, so
   cleaning the next batches overlaps with generation (torch and the Rust tokenizers release the
-  GIL). Without a model step there is nothing to overlap: ftfy, pysbd and the extractive
+  GIL). Without a model step there is nothing to overlap: ftfy, trafilatura and the extractive
   summariser are pure Python and take turns on the GIL.
 - With a model step, batches are formed from windows sorted by length, so that a batch pads
   little. Windows grow from one batch to WINDOW_BATCHES, so the first batch is not held back
