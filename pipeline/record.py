@@ -50,6 +50,8 @@ class Record:
     lang: str | None = field(default=None, metadata=views(INGEST))  # detected, e.g. "it"
     source: str = field(default="", metadata=views(INGEST))  # a path, "stdin", or "file.jsonl:12"
     path: str | None = field(default=None, metadata=views())  # an article file still to read ("-": stdin)
+    outlet: str | None = field(default=None, metadata=views())  # who published it (`itnews digest`)
+    published: str | None = field(default=None, metadata=views())  # when, ISO 8601 (`itnews digest`)
     # What the steps made of it.
     status: str = field(default="ok", metadata=views(BATCH))  # "ok" or "error"
     summary_it: str | None = None

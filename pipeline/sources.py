@@ -37,6 +37,21 @@ class Fields:
     text: str = "text"
     id: str = "id"
     title: str = "title"
+    outlet: str | None = None  # `itnews digest`: who published the article, and when
+    date: str | None = None
+
+
+def digest_source(inputs: list[str], fields: Fields) -> Iterator[Record]:
+    """`itnews digest`'s inputs, one after the other: article files, and anything `open_source`
+    opens. All are opened (and checked: InputError) here, before any is read."""
+    import itertools
+
+    opened = [
+        [file_record(path)] if Path(path).is_file() and Path(path).suffix.lower() in ARTICLE_SUFFIXES
+        else open_source(path, fields)
+        for path in inputs
+    ]  # fmt: skip
+    return itertools.chain.from_iterable(opened)
 
 
 def paths_source(paths: list[str]) -> Iterator[Record]:
@@ -154,7 +169,8 @@ def present_fields(path: str, columns: list[str] | None, fields: Fields) -> list
             path,
             f"no column {fields.text!r} (columns: {', '.join(columns)}); name the text with --text-field",
         )
-    return [name for name in dict.fromkeys((fields.id, fields.text, fields.title)) if name in columns]
+    wanted = (fields.id, fields.text, fields.title, fields.outlet, fields.date)
+    return [name for name in dict.fromkeys(wanted) if name in columns]
 
 
 def directory_records(root: str) -> Iterator[Record]:
@@ -269,6 +285,9 @@ def row_record(row: dict, fields: Fields, fallback_id: str, source: str) -> Reco
         return record.fail(source, "undecodable bytes in the text (U+FFFD): not UTF-8?")
     record.text = valid_text(text)
     record.title = valid_text(title) if isinstance(title, str) and title.strip() else None
+    for name, attribute in ((fields.outlet, "outlet"), (fields.date, "published")):
+        value = row.get(name) if name else None
+        setattr(record, attribute, valid_text(str(value)) if value not in (None, "") else None)
     return record
 
 

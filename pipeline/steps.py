@@ -3,7 +3,7 @@
 Every command is a chain of steps between a source and a sink (`itnews.runner`):
 
 ```
-source ─▶ Clean ─▶ Summarise ─▶ Translate ─▶ KeepLanguages ─▶ sink
+source ─▶ Clean ─▶ Summarise ─▶ Translate ─▶ DropItalian ─▶ Guard ─▶ sink
 ```
 
 A step fills in its ``ok`` records and passes error records through untouched. Steps that hold a
