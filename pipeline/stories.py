@@ -7,8 +7,10 @@ figures and content words. Then:
 1. near-duplicates (one agency text republished) are found with MinHash LSH (datasketch) over
    word 5-grams and always share a story;
 2. blocking: a sparse graph links the articles within ``threshold`` cosine distance of each other
-   (scikit-learn's radius neighbours, computed in chunks: no n x n matrix is held); its connected
-   components (scipy) are the blocks;
+   (scikit-learn's radius neighbours, computed in bounded chunks: no n x n matrix is held); its
+   connected components (scipy) are the blocks. Short texts chain into one giant component (7,648
+   of the 8,504 Il Post leads), so a block over MAX_BLOCK is blocked again at a tighter radius;
+   reports of one event sit well within the threshold of each other, so this rarely parts them;
 3. within each block, average-linkage agglomerative clustering (scikit-learn) on the block's
    distances cuts at ``threshold``. Articles more than MAX_DAYS apart (when both are dated) are
    kept apart: the same two companies signing another deal in another week is another story.
@@ -25,6 +27,7 @@ from itnews.record import Record
 
 THRESHOLD = 0.8  # cosine distance: below it two articles may report the same event
 MAX_DAYS = 4  # reports of one event appear within a few days of each other
+MAX_BLOCK = 1500  # articles clustered at once: their distances are held densely (18 MB)
 NEAR_DUPLICATE = 0.8  # estimated Jaccard similarity of word 5-grams: one text republished
 NAME_WEIGHT = 2  # a name counts as this many content words
 SHINGLE = 5
@@ -55,25 +58,16 @@ def group(records: list[Record], threshold: float = THRESHOLD) -> list[list[int]
     """Indices of ``records`` grouped into stories, each story in input order, stories in the
     order of their first article."""
     import numpy as np
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.neighbors import radius_neighbors_graph
 
     if len(records) < 2:
         return [[i] for i in range(len(records))]
     vectors = TfidfVectorizer(analyzer=features, sublinear_tf=True).fit_transform(records)
-    graph = radius_neighbors_graph(vectors, threshold, metric="cosine", mode="connectivity")
     duplicates = near_duplicates(records)
-    if duplicates:
-        rows, columns = zip(*duplicates, strict=True)
-        graph = graph + coo_matrix(([1.0] * len(rows), (rows, columns)), shape=graph.shape)
-    _, block_of = connected_components(graph, directed=False)
     days = [day(record) for record in records]
     label = np.full(len(records), -1)
     next_label = 0
-    for block in range(block_of.max() + 1):
-        members = np.flatnonzero(block_of == block)
+    for members in blocks(vectors, np.arange(len(records)), duplicates, threshold):
         for cluster in cluster_block(
             vectors[members], [days[i] for i in members], duplicates, members, threshold
         ):
@@ -83,6 +77,30 @@ def group(records: list[Record], threshold: float = THRESHOLD) -> list[list[int]
     for index, story in enumerate(label):
         stories.setdefault(int(story), []).append(index)
     return sorted(stories.values(), key=lambda story: story[0])
+
+
+def blocks(vectors, members, duplicates, radius: float):
+    """Connected components of the articles within ``radius`` of each other (near-duplicates always
+    linked), each at most MAX_BLOCK articles (tighter radii for larger ones)."""
+    import sklearn
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.neighbors import radius_neighbors_graph
+
+    with sklearn.config_context(working_memory=64):  # MB per chunk of distances
+        graph = radius_neighbors_graph(vectors[members], radius, metric="cosine", mode="connectivity")
+    position = {int(member): i for i, member in enumerate(members)}
+    pairs = [(position[i], position[j]) for i, j in duplicates if i in position and j in position]
+    if pairs:
+        rows, columns = zip(*pairs, strict=True)
+        graph = graph + coo_matrix(([1.0] * len(rows), (rows, columns)), shape=graph.shape)
+    count, component = connected_components(graph, directed=False)
+    for block in range(count):
+        inside = members[component == block]
+        if len(inside) > MAX_BLOCK and radius > 0.05:
+            yield from blocks(vectors, inside, duplicates, radius * 0.9)
+        else:
+            yield inside
 
 
 def cluster_block(vectors, days, duplicates, members, threshold) -> list[list[int]]:
@@ -98,10 +116,10 @@ def cluster_block(vectors, days, duplicates, members, threshold) -> list[list[in
     for i, j in duplicates:
         if i in position and j in position:
             distances[position[i], position[j]] = distances[position[j], position[i]] = 0.0
-    for a in range(len(days)):
-        for b in range(a + 1, len(days)):
-            if days[a] and days[b] and abs((days[a] - days[b]).days) > MAX_DAYS:
-                distances[a, b] = distances[b, a] = 2.0  # the largest cosine distance: never one story
+    ordinals = np.array([d.toordinal() if d else np.nan for d in days])
+    with np.errstate(invalid="ignore"):  # an undated article is compared with none
+        apart = np.abs(ordinals[:, None] - ordinals[None, :]) > MAX_DAYS
+    distances[apart] = 2.0  # the largest cosine distance: never one story
     labels = AgglomerativeClustering(
         n_clusters=None, metric="precomputed", linkage="average", distance_threshold=threshold
     ).fit_predict(distances)
