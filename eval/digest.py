@@ -48,7 +48,9 @@ def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, floa
     members_p, members_g = Counter(predicted.values()), Counter(gold.values())
     precision = recall = 0.0
     for item in gold:
-        same_both = sum(1 for other in gold if predicted[other] == predicted[item] and gold[other] == gold[item])
+        same_both = sum(
+            1 for other in gold if predicted[other] == predicted[item] and gold[other] == gold[item]
+        )
         precision += same_both / members_p[predicted[item]]
         recall += same_both / members_g[gold[item]]
     precision, recall = precision / len(gold), recall / len(gold)
@@ -58,12 +60,7 @@ def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, floa
 def conflict_scores(stories: list[dict], labels: dict[str, str]) -> tuple[float, float, list[str]]:
     groups = [json.loads(line) for line in (STORIES / "conflicts.jsonl").open(encoding="utf-8")]
     labelled = [g for g in groups if g["conflict"]]
-    flagged = [
-        (story, figure)
-        for story in stories
-        for figure in story["figures"]
-        if figure["conflict"]
-    ]
+    flagged = [(story, figure) for story in stories for figure in story["figures"] if figure["conflict"]]
     found, right, notes = set(), 0, []
     for story, figure in flagged:
         dissent = {a for v in figure["values"] if not v["consensus"] for a in v["articles"]}
@@ -96,7 +93,11 @@ def summary_scores(stories: list[dict], labels: dict[str, str], articles: dict[s
         r["story"]: r["summary_it"]
         for r in (json.loads(line) for line in (STORIES / "references.jsonl").open(encoding="utf-8"))
     }
-    systems: dict[str, list[float]] = {"digest": [], "lead-3 of the first article": [], "best single article": []}
+    systems: dict[str, list[float]] = {
+        "digest": [],
+        "lead-3 of the first article": [],
+        "best single article": [],
+    }
     for story_id, reference in references.items():
         members = [a for a, s in labels.items() if s == story_id]
         home = Counter(
@@ -108,14 +109,20 @@ def summary_scores(stories: list[dict], labels: dict[str, str], articles: dict[s
             extractive.summarise(articles[a].sentences, "extractive", 70, articles[a].title) for a in members
         ]
         systems["digest"].append(score_pair(reference, digest)["rouge1"].fmeasure)
-        systems["lead-3 of the first article"].append(score_pair(reference, " ".join(first.sentences[:3]))["rouge1"].fmeasure)
-        systems["best single article"].append(max(score_pair(reference, s)["rouge1"].fmeasure for s in singles))
+        systems["lead-3 of the first article"].append(
+            score_pair(reference, " ".join(first.sentences[:3]))["rouge1"].fmeasure
+        )
+        systems["best single article"].append(
+            max(score_pair(reference, s)["rouge1"].fmeasure for s in singles)
+        )
     lines = ["| system | ROUGE-1 F | digest vs it (paired bootstrap, 95%) |", "|---|---|---|"]
     for name, values in systems.items():
         verdict = "—"
         if name != "digest":
             c = paired_bootstrap(systems["digest"], values)
-            verdict = f"{100 * c.difference:+.2f} [{100 * c.ci_low:+.2f}, {100 * c.ci_high:+.2f}], {c.verdict}"
+            verdict = (
+                f"{100 * c.difference:+.2f} [{100 * c.ci_low:+.2f}, {100 * c.ci_high:+.2f}], {c.verdict}"
+            )
         lines.append(f"| {name} | {100 * sum(values) / len(values):.2f} | {verdict} |")
     return lines
 
@@ -123,12 +130,21 @@ def summary_scores(stories: list[dict], labels: dict[str, str], articles: dict[s
 def scale(ilpost: str) -> str:
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        command = [sys.executable, "-m", "itnews.cli", "digest", ilpost, "--text-field", "summary",
-                   "--title-field", "headline", "--date-field", "date", "--out", f"{folder}/out.jsonl"]  # fmt: skip
+        fields = ["--text-field", "summary", "--title-field", "headline", "--date-field", "date"]
+        command = [
+            sys.executable,
+            "-m",
+            "itnews.cli",
+            "digest",
+            ilpost,
+            *fields,
+            "--out",
+            f"{folder}/out.jsonl",
+        ]
         done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
         wall = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        stories = sum(1 for _ in open(f"{folder}/out.jsonl", encoding="utf-8"))
+        stories = Path(folder, "out.jsonl").read_text(encoding="utf-8").count("\n")
     errors = sum(line.startswith("error: ") for line in done.stderr.splitlines())
     return (f"{Path(ilpost).name}: {stories:,} stories in {wall:.1f} s wall, peak memory {peak:.0f} MB "
             f"(exit {done.returncode}; {errors:,} records without text reported as errors)")  # fmt: skip

@@ -33,19 +33,9 @@ from pathlib import Path
 
 from itnews import support
 from itnews.extractive import summarise
-from itnews.facts import (
-    ALIASES,
-    DURATIONS,
-    GAZETTEER,
-    MONTHS,
-    Fact,
-    digits_value,
-    extract_facts,
-    fold,
-    italian_numbers,
-    lexicon,
-)
+from itnews.facts import DURATIONS, MONTHS, Fact, digits_value, extract_facts, fold, italian_numbers
 from itnews.ingest import read_article
+from itnews.names import ALIASES, GAZETTEER, lexicon
 from itnews.support import DESCRIPTOR_ZIPF, check_summary
 
 REPO = Path(__file__).resolve().parent.parent

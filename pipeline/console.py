@@ -39,37 +39,52 @@ def print_json(values: dict) -> None:
     sys.stdout.buffer.flush()
 
 
-class Printer:
-    """The sink of `itnews summarise` and `itnews ingest`: each record on stdout (JSON, or readable
-    text), its error or warnings on stderr. A warning shared by every record (no translator, say)
-    is printed once in a summarise run; ingest prints each record's own."""
+class Terminal:
+    """A sink for a person: each failed record's error on stderr (``failed`` remembers one), each
+    other record shown by `show`."""
 
-    done: set[str] = frozenset()  # nothing is skipped: every path asked for is printed
+    done: set[str] = frozenset()  # nothing is skipped: every input asked for is shown
 
-    def __init__(self, view: str, as_json: bool):
-        self.view, self.as_json = view, as_json
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
         self.failed = False
-        self.warned: set[str] = set()
 
     def write(self, records: list[Record]) -> None:
         for record in records:
-            if not record.ok:
+            if record.ok:
+                self.show(record)
+            else:
                 report_failed(record)
                 self.failed = True
-                continue
-            for warning in record.warnings:
-                if self.view == INGEST or warning not in self.warned:
-                    report("warning", record.source, warning)
-                    self.warned.add(warning)
-            if self.as_json:
-                print_json(output(record, self.view))
-            elif self.view == SUMMARY:
-                print_summaries(record)
-            else:
-                print_sentences(record)
+
+    def show(self, record: Record) -> None:
+        raise NotImplementedError
 
     def close(self, finalise: bool = True) -> None:
         sys.stdout.flush()
+
+
+class Printer(Terminal):
+    """The sink of `itnews summarise` and `itnews ingest`: each record on stdout (JSON, or readable
+    text), its warnings on stderr. A warning shared by every record (no translator, say) is
+    printed once in a summarise run; ingest prints each record's own."""
+
+    def __init__(self, view: str, as_json: bool):
+        super().__init__(as_json)
+        self.view = view
+        self.warned: set[str] = set()
+
+    def show(self, record: Record) -> None:
+        for warning in record.warnings:
+            if self.view == INGEST or warning not in self.warned:
+                report("warning", record.source, warning)
+                self.warned.add(warning)
+        if self.as_json:
+            print_json(output(record, self.view))
+        elif self.view == SUMMARY:
+            print_summaries(record)
+        else:
+            print_sentences(record)
 
 
 def print_summaries(record: Record) -> None:
@@ -91,41 +106,30 @@ def print_sentences(record: Record) -> None:
     print()
 
 
-class CheckPrinter:
+class CheckPrinter(Terminal):
     """The sink of `itnews check`: per article, its summaries' faithfulness (JSON, or one line per
-    unsupported fact); errors on stderr. ``unsupported`` counts the facts not in the articles."""
-
-    done: set[str] = frozenset()
+    unsupported fact). ``unsupported`` counts the facts not in the articles."""
 
     def __init__(self, as_json: bool):
-        self.as_json = as_json
-        self.failed = False
+        super().__init__(as_json)
         self.unsupported = 0
 
-    def write(self, records: list[Record]) -> None:
-        for record in records:
-            if not record.ok:
-                report_failed(record)
-                self.failed = True
+    def show(self, record: Record) -> None:
+        checks = record.checks["faithfulness"]
+        self.unsupported += sum(len(c["unsupported"]) for c in checks.values() if c)
+        if self.as_json:
+            print_json({"id": record.id, **checks})
+            return
+        for lang, check in checks.items():
+            if check is None:
                 continue
-            checks = record.checks["faithfulness"]
-            self.unsupported += sum(len(c["unsupported"]) for c in checks.values() if c)
-            if self.as_json:
-                print_json({"id": record.id, **checks})
-                continue
-            for lang, check in checks.items():
-                if check is None:
-                    continue
-                verdict = (
-                    "every fact supported"
-                    if not check["unsupported"]
-                    else "NOT in the article: "
-                    + "; ".join(f"{fact['kind']} {fact['text']!r}" for fact in check["unsupported"])
-                )
-                print(f"{escape(record.id)} [{lang}] {check['facts']} facts, {verdict}")
-
-    def close(self, finalise: bool = True) -> None:
-        sys.stdout.flush()
+            verdict = (
+                "every fact supported"
+                if not check["unsupported"]
+                else "NOT in the article: "
+                + "; ".join(f"{fact['kind']} {fact['text']!r}" for fact in check["unsupported"])
+            )
+            print(f"{escape(record.id)} [{lang}] {check['facts']} facts, {verdict}")
 
 
 class Progress:

@@ -32,7 +32,7 @@ class Story:
     title: str | None
     articles: list[str]
     sources: list[str]
-    summary_it: str
+    summary_it: str | None
     summary_en: str | None = None
     sentences: list[dict] = field(default_factory=list)  # {"text", "article"}, in summary order
     figures: list[dict] = field(default_factory=list)
@@ -73,6 +73,37 @@ def build_stories(records: list[Record], words: int) -> list[Story]:
             )
         )
     return stories
+
+
+def summarise_stories(stories: list[Story], records: list[Record], steps: list) -> None:
+    """The summary steps (`summary_steps`) on each story: a seq2seq model summarises the story's
+    chosen sentences, where the extractive summariser's work is the choice itself; then the
+    translation, the languages kept and the faithfulness guard against all the story's articles."""
+    from itnews.steps import apply
+    from itnews.summarise import Summarise
+
+    notices: list[str] = []
+    if steps and isinstance(steps[0], Summarise) and steps[0].model is None:
+        notices, steps = steps[0].notices, steps[1:]
+    texts = {record.id: record.text for record in records}
+    pseudo = [
+        Record(
+            id=story.story_id,
+            source=story.story_id,
+            title=story.title,
+            text="\n\n".join(texts[article] for article in story.articles),
+            sentences=[sentence["text"] for sentence in story.sentences],
+            lang="it",
+            summary_it=story.summary_it,
+        )
+        for story in stories
+    ]
+    for story, record in zip(stories, apply(steps, pseudo), strict=True):
+        if not record.ok:
+            story.warnings.append(record.error)
+            continue
+        story.summary_it, story.summary_en = record.summary_it, record.summary_en
+        story.warnings += notices + record.warnings
 
 
 def choose_sentences(articles: list[Record], words: int, aligned: list[dict]) -> list[tuple[str, str]]:

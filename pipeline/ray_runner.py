@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from itnews.record import Record
-from itnews.runner import Fresh, RunSummary, peak_rss_mb, stop_on_sigint
+from itnews.runner import Fresh, RunSummary, deliver, peak_rss_mb, stop_on_sigint
 from itnews.steps import Step, apply
 
 RECORDS_PER_WINDOW = 20_000
@@ -108,10 +108,7 @@ def run_on_ray(
         with stop_on_sigint(stop):
             for window in windows(fresh, RECORDS_PER_WINDOW):
                 for batch in summarised(window, clean, make_steps, workers, gpus_per_worker, batch_size):
-                    sink.write(batch)
-                    summary.count(batch)
-                    if display is not None:
-                        display.update(summary, fresh.skipped, time.perf_counter() - started, batch)
+                    deliver(batch, sink, summary, display, fresh.skipped, started)
                     if stop.is_set():
                         break
                 if stop.is_set():

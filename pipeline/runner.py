@@ -85,11 +85,7 @@ def run(
         with stop_on_sigint(stop):
             reader.start()
             for batch in reader.taken():
-                batch = apply(chain[split:], batch)
-                sink.write(batch)
-                summary.count(batch)
-                if display is not None:
-                    display.update(summary, fresh.skipped, time.perf_counter() - started, batch)
+                deliver(apply(chain[split:], batch), sink, summary, display, fresh.skipped, started)
                 if stop.is_set():
                     break
         finished_cleanly = True
@@ -102,6 +98,14 @@ def run(
     summary.wall_s = time.perf_counter() - started
     summary.peak_rss_mb = peak_rss_mb()
     return summary
+
+
+def deliver(batch: list[Record], sink, summary: RunSummary, display, skipped: int, started: float) -> None:
+    """A finished batch: written, counted, shown."""
+    sink.write(batch)
+    summary.count(batch)
+    if display is not None:
+        display.update(summary, skipped, time.perf_counter() - started, batch)
 
 
 class Fresh:

@@ -36,7 +36,8 @@ SHINGLE = 5
 def features(record: Record) -> list[str]:
     """Content stems, names and figures of an article, as tokens of one vocabulary."""
     from itnews.extractive import content_stems
-    from itnews.facts import figures, names
+    from itnews.facts import figures
+    from itnews.names import names
 
     text = f"{record.title or ''}\n\n{record.text or ''}"
     tokens = content_stems(text)

@@ -22,18 +22,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from itnews.facts import (
-    ALIASES,
-    GAZETTEER,
-    NAME_SPLIT,
-    UPPER,
-    Fact,
-    extract_facts,
-    figures,
-    fold,
-    lexicon,
-    stemmer,
-)
+from itnews.facts import Fact, extract_facts, figures, fold
+from itnews.names import ALIASES, GAZETTEER, NAME_SPLIT, UPPER, lexicon, stemmer
 
 # A name token this frequent in the summary's language is a descriptor ("Corridor", "Comune",
 # "University"), not the core of a name: translations and paraphrases change it. Zipf 4 is one

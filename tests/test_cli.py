@@ -41,9 +41,10 @@ def test_summarise_readable_output_and_budget(cli):
 def test_cli_default_length_is_the_extractive_default():
     import inspect
 
-    from itnews import cli as cli_module
+    from itnews.cli.batch import batch
+    from itnews.cli.summarise import summarise
 
-    for command in (cli_module.summarise, cli_module.batch):
+    for command in (summarise, batch):
         assert inspect.signature(command).parameters["words"].default == DEFAULT_WORDS
 
 

@@ -139,3 +139,19 @@ def test_cli_one_article_is_a_story_and_no_article_is_one_line(cli, tmp_path):
     empty.write_text("")
     none = cli("digest", str(empty))
     assert none.returncode == 1 and none.stderr == f"error: {empty}: no article to digest\n"
+
+
+def test_cli_a_model_summarises_each_story_and_a_translator_writes_english(cli, tiny_models, tmp_path):
+    rows = [
+        {"id": i, "text": (STORIES / label["path"]).read_text(encoding="utf-8"), "outlet": label["outlet"]}
+        for i, label in LABELS.items()
+        if i.startswith("s01")
+    ]
+    corpus = write_jsonl(tmp_path / "news.jsonl", rows)
+    models = ("--model", str(tiny_models / "t5"), "--translator", str(tiny_models / "marian"))
+    completed = cli("digest", corpus, "--source-field", "outlet", "--json", *models)
+    assert completed.returncode == 0, completed.stderr
+    [story] = [json.loads(line) for line in completed.stdout.splitlines()]
+    extractive = " ".join(sentence["text"] for sentence in story["sentences"])
+    assert story["summary_it"] and story["summary_it"] != extractive  # the model's, from those sentences
+    assert story["summary_en"]

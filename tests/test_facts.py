@@ -79,35 +79,25 @@ def test_amounts_in_every_form_normalise_to_one_value(text, lang):
 
 
 @pytest.mark.parametrize(
-    "text,lang,value,unit",
+    "text,lang,kind,value,unit",
     [
-        ("€1.2 billion", "en", 1.2e9, "EUR"),
-        ("1,2 miliardi di euro", "it", 1.2e9, "EUR"),
-        ("0,22 euro", "it", 0.22, "EUR"),
-        ("£5m", "en", 5e6, "GBP"),
-        ("3 milioni di sterline", "it", 3e6, "GBP"),
+        ("€1.2 billion", "en", "amount", 1.2e9, "EUR"),
+        ("1,2 miliardi di euro", "it", "amount", 1.2e9, "EUR"),
+        ("0,22 euro", "it", "amount", 0.22, "EUR"),
+        ("£5m", "en", "amount", 5e6, "GBP"),
+        ("3 milioni di sterline", "it", "amount", 3e6, "GBP"),
+        ("l'1,4%", "it", "percent", 1.4, "%"),
+        ("il 5 per cento", "it", "percent", 5, "%"),
+        ("5 percent", "en", "percent", 5, "%"),
+        ("2 punti percentuali", "it", "percent", 2, "pp"),
+        ("2 percentage points", "en", "percent", 2, "pp"),
+        ("0.5pp", "en", "percent", 0.5, "pp"),
     ],
 )
-def test_currencies(text, lang, value, unit):
+def test_currencies_percentages_and_percentage_points(text, lang, kind, value, unit):
     fact = only(text, lang)
-    assert (fact.kind, fact.unit) == ("amount", unit)
+    assert (fact.kind, fact.unit) == (kind, unit)
     assert fact.value == pytest.approx(value)
-
-
-@pytest.mark.parametrize(
-    "text,lang,value,unit",
-    [
-        ("l'1,4%", "it", 1.4, "%"),
-        ("il 5 per cento", "it", 5, "%"),
-        ("5 percent", "en", 5, "%"),
-        ("2 punti percentuali", "it", 2, "pp"),
-        ("2 percentage points", "en", 2, "pp"),
-        ("0.5pp", "en", 0.5, "pp"),
-    ],
-)
-def test_percentages_and_percentage_points(text, lang, value, unit):
-    fact = only(text, lang)
-    assert (fact.kind, fact.value, fact.unit) == ("percent", value, unit)
 
 
 @pytest.mark.parametrize(

@@ -258,34 +258,26 @@ def _model_and_generation(family: str, tok):
     """
     import transformers as tf
 
-    vocab = len(tok)
+    ids = {"vocab_size": len(tok), "pad_token_id": tok.pad_token_id, "eos_token_id": tok.eos_token_id}
+    bart_like = {**ids, **_bart_like_kwargs()}
     gen: dict = {}
     if family in ("t5", "mt5"):
         cls = tf.T5ForConditionalGeneration if family == "t5" else tf.MT5ForConditionalGeneration
         config_cls = tf.T5Config if family == "t5" else tf.MT5Config
         config = config_cls(
-            vocab_size=vocab,
+            **ids,
             d_model=_SMALL["d_model"],
             d_kv=16,
             d_ff=_SMALL["ffn"],
             num_layers=_SMALL["layers"],
             num_decoder_layers=_SMALL["layers"],
             num_heads=_SMALL["heads"],
-            pad_token_id=tok.pad_token_id,
-            eos_token_id=tok.eos_token_id,
             decoder_start_token_id=tok.pad_token_id,
         )
     elif family == "bart":
-        cls, config = (
-            tf.BartForConditionalGeneration,
-            tf.BartConfig(
-                vocab_size=vocab,
-                pad_token_id=tok.pad_token_id,
-                bos_token_id=tok.bos_token_id,
-                eos_token_id=tok.eos_token_id,
-                decoder_start_token_id=tok.eos_token_id,
-                **_bart_like_kwargs(),
-            ),
+        cls = tf.BartForConditionalGeneration
+        config = tf.BartConfig(
+            **bart_like, bos_token_id=tok.bos_token_id, decoder_start_token_id=tok.eos_token_id
         )
         gen = {"forced_bos_token_id": tok.bos_token_id, "forced_eos_token_id": tok.eos_token_id}
     elif family in ("mbart", "mbart50"):
@@ -293,33 +285,20 @@ def _model_and_generation(family: str, tok):
         # mBART-cc25 fine-tunes (ARTeLab) start decoding with the target language code; mBART-50 starts
         # with </s> and forces the language code as the first generated token.
         start = it if family == "mbart" else tok.eos_token_id
-        cls, config = (
-            tf.MBartForConditionalGeneration,
-            tf.MBartConfig(
-                vocab_size=vocab,
-                pad_token_id=tok.pad_token_id,
-                bos_token_id=tok.bos_token_id,
-                eos_token_id=tok.eos_token_id,
-                decoder_start_token_id=start,
-                scale_embedding=True,
-                **_bart_like_kwargs(),
-            ),
+        cls = tf.MBartForConditionalGeneration
+        config = tf.MBartConfig(
+            **bart_like, bos_token_id=tok.bos_token_id, decoder_start_token_id=start, scale_embedding=True
         )
         gen = {"forced_eos_token_id": tok.eos_token_id}
         if family == "mbart50":
             gen["forced_bos_token_id"] = it
     elif family == "marian":
-        cls, config = (
-            tf.MarianMTModel,
-            tf.MarianConfig(
-                vocab_size=vocab,
-                pad_token_id=tok.pad_token_id,
-                eos_token_id=tok.eos_token_id,
-                decoder_start_token_id=tok.pad_token_id,
-                scale_embedding=True,
-                share_encoder_decoder_embeddings=True,
-                **_bart_like_kwargs(),
-            ),
+        cls = tf.MarianMTModel
+        config = tf.MarianConfig(
+            **bart_like,
+            decoder_start_token_id=tok.pad_token_id,
+            scale_embedding=True,
+            share_encoder_decoder_embeddings=True,
         )
         gen = {"forced_eos_token_id": tok.eos_token_id}
     else:

@@ -1,0 +1,177 @@
+"""The `itnews` command line: each command parses its options, then chooses a source, a chain of
+steps and a sink, and runs them (`itnews.runner`). The work itself is in the modules it calls.
+
+One module per command (or pair of commands): summarise.py (ingest, summarise), batch.py,
+evaluate.py (eval, check), digest.py, bench.py, models.py. This module holds the app and what the
+commands share: options, the summary chain, running it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import typing
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from itnews.console import report
+from itnews.extractive import DEFAULT_WORDS, METHODS
+
+if TYPE_CHECKING:
+    from itnews.summarise import SummaryOptions
+
+app = typer.Typer(
+    help="Italian news summarisation: clean articles, summarise them in Italian and English, evaluate.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+Paths = Annotated[
+    list[str], typer.Argument(help="Article files (.txt, .html) or - for stdin.", show_default=False)
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object per line instead of readable text.")]
+StrictLang = Annotated[bool, typer.Option("--strict-lang", help="Refuse articles not detected as Italian.")]
+
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Italian summariser: a preset (`itnews models list`), hub id or local directory. "
+        "Default: the default preset if downloaded, else the extractive summariser.",
+    ),
+]
+TranslatorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--translator",
+        help="it->en model: preset, hub id or directory. Default: the default preset if downloaded.",
+    ),
+]
+DeviceOption = Annotated[str, typer.Option("--device", help="auto, cpu, cuda or cuda:N.")]
+LangOption = Annotated[str, typer.Option("--lang", help="Summary languages: it, en or it,en.")]
+MethodOption = Annotated[
+    str | None,
+    typer.Option(
+        "--method",
+        help=f"Use an extractive method: {', '.join(METHODS)} (extractive: position and headline).",
+    ),
+]
+WordsOption = Annotated[
+    int,
+    typer.Option(
+        "--words",
+        min=10,
+        help="Target length of extractive summaries in words; whole sentences, so the nearest length.",
+    ),
+]
+QuantizeOption = Annotated[
+    bool,
+    typer.Option(
+        "--quantize",
+        help="int8 dynamic quantization of the models' linear layers (CPU): faster, "
+        "output may differ slightly.",
+    ),
+]
+LongOption = Annotated[
+    str,
+    typer.Option(
+        "--long", help="Articles past the model's input limit: truncate, or chunk and summarise again."
+    ),
+]
+
+
+GuardOption = Annotated[
+    str,
+    typer.Option(
+        "--guard",
+        help="Faithfulness guard: flag (check every figure, date and name against the article and "
+        "warn), off, or rerank (seq2seq: keep the most faithful beam candidate).",
+    ),
+]
+
+
+# The options `summarise` and `batch` share, declared once: `with_summary_options` adds them to a
+# command, which receives them as one SummaryOptions and the --strict-lang flag.
+SUMMARY_OPTIONS = {
+    "lang": (LangOption, "it,en"),
+    "method": (MethodOption, None),
+    "words": (WordsOption, DEFAULT_WORDS),
+    "quantize": (QuantizeOption, False),
+    "model": (ModelOption, None),
+    "translator": (TranslatorOption, None),
+    "device": (DeviceOption, "auto"),
+    "long": (LongOption, "truncate"),
+    "guard": (GuardOption, "flag"),
+    "strict_lang": (StrictLang, False),
+}
+
+
+def with_summary_options(command):
+    """``command`` with the SUMMARY_OPTIONS added to its command-line parameters; it is called with
+    them gathered into one checked SummaryOptions (``options``) and ``strict_lang``."""
+    signature = inspect.signature(command, eval_str=False)
+    hints = typing.get_type_hints(command, include_extras=True, localns={"SummaryOptions": object})
+    own = [
+        p.replace(annotation=hints[p.name])
+        for p in signature.parameters.values()
+        if p.name not in ("options", "strict_lang")
+    ]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, (annotation, default) in SUMMARY_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def with_options(**values):
+        from itnews.summarise import SummaryOptions
+
+        shared_values = {name: values.pop(name) for name in SUMMARY_OPTIONS}
+        strict_lang = shared_values.pop("strict_lang")
+        languages = tuple(part.strip() for part in shared_values.pop("lang").split(",") if part.strip())
+        try:
+            options = SummaryOptions(languages=languages, **shared_values)
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+        return command(**values, options=options, strict_lang=strict_lang)
+
+    # typer reads the parameters from the signature; the annotations are resolved here already.
+    with_options.__signature__ = signature.replace(parameters=own + shared)
+    with_options.__annotations__ = {}
+    return with_options
+
+
+def summary_chain(options: SummaryOptions, strict_lang: bool) -> list:
+    """Clean, then the summary steps (their models load here); exit 1 with a one-line error when a
+    model cannot be loaded."""
+    from itnews.clean import Clean
+    from itnews.presets import ModelUnavailable
+    from itnews.summarise import summary_steps
+
+    try:
+        return [Clean(strict_lang), *summary_steps(options)]
+    except ModelUnavailable as err:
+        report("error", err.name, err.reason)
+        raise typer.Exit(1) from None
+
+
+def run_or_stop(source, chain, sink, **settings):
+    """Run the chain; a second Ctrl-C (which stops at once) exits 130 with nothing more to say."""
+    from itnews.runner import run
+
+    try:
+        return run(source, chain, sink, **settings)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+def finish(summary, failed: bool) -> None:
+    raise typer.Exit(130 if summary.interrupted else 1 if failed else 0)
+
+
+# The commands register themselves on `app` when imported, in this order in `itnews --help`.
+for command_module in ("summarise", "batch", "evaluate", "digest", "bench", "models"):
+    importlib.import_module(f"itnews.cli.{command_module}")

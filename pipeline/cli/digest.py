@@ -1,0 +1,106 @@
+"""`itnews digest`: many outlets' articles grouped into stories, one summary each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from itnews.cli import JsonFlag, app, report, run_or_stop, summary_chain, with_summary_options
+from itnews.record import json_line
+
+if TYPE_CHECKING:
+    from itnews.summarise import SummaryOptions
+
+
+@app.command()
+@with_summary_options
+def digest(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT...",
+            help="Article files, folders of them, .jsonl/.csv/.parquet files or datasets, as for batch.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        str | None, typer.Option("--out", help="Write the stories here, one JSON line each.")
+    ] = None,
+    report_path: Annotated[
+        str | None, typer.Option("--report", help="Write a self-contained HTML page of the stories.")
+    ] = None,
+    as_json: JsonFlag = False,
+    text_field: Annotated[
+        str, typer.Option("--text-field", help="Record field with the article text.")
+    ] = "text",
+    id_field: Annotated[str, typer.Option("--id-field", help="Record field with the id.")] = "id",
+    title_field: Annotated[str, typer.Option("--title-field", help="Record field with the title.")] = "title",
+    source_field: Annotated[
+        str | None,
+        typer.Option("--source-field", help="Record field with the outlet; default: the file's name."),
+    ] = None,
+    date_field: Annotated[
+        str | None, typer.Option("--date-field", help="Record field with the publication date (ISO 8601).")
+    ] = None,
+    *,
+    options: SummaryOptions,
+    strict_lang: bool,
+) -> None:
+    """Group many outlets' articles into stories: one summary per story, sources named, and the
+    figures the sources disagree on."""
+    from itnews.console import print_json, report_failed
+    from itnews.digest import build_stories, summarise_stories
+    from itnews.record import InputError
+    from itnews.runner import Collect
+    from itnews.sources import Fields, digest_source
+
+    fields = Fields(text=text_field, id=id_field, title=title_field, outlet=source_field, date=date_field)
+    try:
+        source = digest_source(inputs, fields)
+        clean, *summary_steps = summary_chain(options, strict_lang)  # models load here
+        collected = Collect()
+        run_or_stop(source, [clean], collected, unique_ids=True)
+    except InputError as err:
+        report("error", err.item, err.reason)
+        raise typer.Exit(1) from None
+    for record in collected.records:
+        if not record.ok:
+            report_failed(record)
+    articles = [record for record in collected.records if record.ok]
+    if not articles:
+        report("error", " ".join(inputs), "no article to digest")
+        raise typer.Exit(1)
+    stories = build_stories(articles, options.words)
+    summarise_stories(stories, articles, summary_steps)
+    lines = [story.to_dict() for story in stories]
+    try:
+        if out is not None:
+            Path(out).write_bytes(b"".join(json_line(line) for line in lines))
+        if report_path is not None:
+            from itnews.digest_report import render
+
+            Path(report_path).write_text(render(stories, articles), encoding="utf-8")
+    except OSError as err:
+        report("error", out if out is not None else report_path, f"cannot write: {err.strerror or err}")
+        raise typer.Exit(1) from None
+    for story in stories:
+        if as_json:
+            print_json(story.to_dict())
+        else:
+            print_story(story)
+    raise typer.Exit(1 if len(articles) < len(collected.records) else 0)
+
+
+def print_story(story) -> None:
+    conflicts = [f for f in story.figures if f["conflict"]]
+    articles = f"{len(story.articles)} article{'s' * (len(story.articles) > 1)}"
+    print(f"# {story.title or story.story_id}  [{articles}: {', '.join(story.sources)}]")
+    print(f"IT: {story.summary_it}")
+    if story.summary_en:
+        print(f"EN: {story.summary_en}")
+    for figure in conflicts:
+        values = "; ".join(f"{v['text']} ({', '.join(v['articles'])})" for v in figure["values"])
+        print(f"conflict: {figure['what']}: {values}")
+    print()
