@@ -38,17 +38,29 @@ def report(result) -> dict:
     }
 
 
+MIN_DETECTABLE = 40  # characters: shorter summaries are too short to tell their language
+
+
 class Guard(Step):
     timing_key = "guard_s"
 
     def process(self, records: list[Record]) -> None:
+        from itnews.clean import detect_language
+
         for record in records:
             checks, warnings = {}, []
             for lang in LANGUAGES:
                 summary = getattr(record, f"summary_{lang}")
-                if not summary:
+                if summary is not None and not summary.strip():
+                    warnings.append(f"{lang} summary is empty")
+                if not summary or not summary.strip():
                     checks[lang] = None
                     continue
+                detected, probability = detect_language(summary)
+                if detected != lang and len(summary) >= MIN_DETECTABLE:  # checked anyway, with its rules
+                    warnings.append(
+                        f"{lang} summary looks like '{detected}' (p={probability:.2f}), not '{lang}'"
+                    )
                 result = check(summary, record, lang)
                 checks[lang] = report(result)
                 warnings += [

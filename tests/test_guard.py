@@ -140,3 +140,11 @@ def test_eval_reports_the_guard_per_system_and_language(cli, tmp_path):
         }
         assert record["faithfulness"]["en"] is None
     assert "| `extractive` | 33 | 0.0% | 0.00 |" in (tmp_path / "report.md").read_text(encoding="utf-8")
+
+
+def test_an_empty_or_wrong_language_summary_is_a_warning_not_a_failure():
+    record = summarised("   ", "Il Senato ha approvato ieri sera in via definitiva la legge di bilancio.")
+    Guard()([record])
+    assert record.ok and record.checks["faithfulness"]["it"] is None
+    assert record.warnings[0] == "it summary is empty"
+    assert record.warnings[1].startswith("en summary looks like 'it'")
