@@ -91,10 +91,12 @@ def bench(
     greedy: bool = False,
     tiny: bool = False,
     corpus: str = "corpus/articles",
+    dtype: str | None = None,
 ) -> Iterator[BenchResult]:
     """Each preset's result as soon as it is measured, on the article files in ``corpus``.
     ``greedy`` decodes with one beam on both paths (the preset's beam search otherwise); ``tiny``
-    shrinks the architectures (tests)."""
+    shrinks the architectures (tests); ``dtype`` casts the batch path's model (the loop stays in the
+    preset's dtype), so that the agreement says what the cast changes."""
     from itnews.ingest import ARTICLE_SUFFIXES, read_article
     from itnews.presets import load_presets
     from itnews.seq2seq import resolve_device
@@ -109,7 +111,7 @@ def bench(
     chosen = list(itertools.islice(itertools.cycle(paths), articles))
     for name in names:
         preset = greedy_preset(presets[name]) if greedy else presets[name]
-        yield bench_preset(preset, chosen, pieces, device, quantize, tiny)
+        yield bench_preset(preset, chosen, pieces, device, quantize, tiny, dtype)
 
 
 BEAM_SEARCH_SETTINGS = ("num_beams", "early_stopping", "length_penalty", "num_return_sequences")
@@ -124,7 +126,13 @@ def greedy_preset(preset: Preset) -> Preset:
 
 
 def bench_preset(
-    preset: Preset, paths: list[Path], pieces, device: str, quantize: bool, tiny: bool
+    preset: Preset,
+    paths: list[Path],
+    pieces,
+    device: str,
+    quantize: bool,
+    tiny: bool,
+    dtype: str | None = None,
 ) -> BenchResult:
     import gc
     import os
@@ -143,6 +151,8 @@ def bench_preset(
     seq2seq.generate(["Il governo ha approvato la legge."], max_new_tokens=2)  # first-call allocations
     forcer = LengthForcer(model, translation_lengths(preset) if role == "translate" else summary_lengths)
     loop = measure(lambda: model_card_loop(seq2seq, role, paths), forcer, device)
+    if dtype:
+        seq2seq.cast(dtype)
     if quantize:
         seq2seq.quantize()
     steps = pipeline_steps(seq2seq, role)

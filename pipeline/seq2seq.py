@@ -102,6 +102,13 @@ class Seq2SeqModel:
             loaded.quantize()
         return loaded
 
+    def cast(self, dtype_name: str) -> None:
+        """The model's weights and activations in another dtype (bfloat16 on a CPU with AVX-512 BF16)."""
+        import torch
+
+        self.model.to(dtype=getattr(torch, dtype_name))
+        self.dtype_name = dtype_name
+
     def quantize(self) -> None:
         """int8 dynamic quantization of the model's linear layers (CPU), recorded in the dtype."""
         quantize_int8(self.model)

@@ -105,3 +105,9 @@ def test_greedy_bench_decodes_with_one_beam_on_both_paths():
     [record] = bench(["opus-mt-it-en"], 3, "cpu", greedy=True, tiny=True)
     assert record.num_beams == 1
     assert record.agreement == 1.0  # same inputs, same model, greedy: batching must not change the text
+
+
+def test_bench_casts_only_the_batch_path_and_says_so(cli):
+    [record] = bench(["opus-mt-it-en"], 2, "cpu", greedy=True, tiny=True, dtype="bfloat16")
+    assert record.dtype == "bfloat16" and 0 <= record.agreement <= 1
+    assert cli("bench", "--dtype", "int4").returncode == 2

@@ -46,6 +46,13 @@ def bench_command(
     corpus: Annotated[
         str, typer.Option("--corpus", help="Folder of article files to time (.txt, .html).")
     ] = "corpus/articles",
+    dtype: Annotated[
+        str | None,
+        typer.Option(
+            "--dtype",
+            help="Cast the batch path's model: bfloat16, float16 or float32 (the loop keeps the preset's).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Articles/s of the batch path against a model card's generate loop, on random-weight models of the
@@ -61,10 +68,12 @@ def bench_command(
         raise typer.BadParameter(
             f"unknown preset {', '.join(unknown)}; known: {', '.join(presets)}", param_hint="--preset"
         )
+    if dtype not in (None, "bfloat16", "float16", "float32"):
+        raise typer.BadParameter("choose bfloat16, float16 or float32", param_hint="--dtype")
     if quantize and device != "cpu":
         raise typer.BadParameter("int8 dynamic quantization runs on CPU only", param_hint="--quantize")
     try:
-        for result in bench(names, articles, device, quantize, greedy=greedy, corpus=corpus):
+        for result in bench(names, articles, device, quantize, greedy=greedy, corpus=corpus, dtype=dtype):
             if as_json:
                 print_json(result.to_dict())
             else:
