@@ -9,7 +9,6 @@ comparisons against Lead-3 (`itnews.bootstrap`). Every problem with an input fil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ from itnews.bootstrap import PairedComparison, bootstrap_ci, paired_bootstrap
 from itnews.ingest import valid_text
 from itnews.record import InputError, Record
 from itnews.rouge import ROUGE_TYPES, score_pair
-from itnews.sources import jsonl_lines
+from itnews.sources import read_jsonl
 
 COMPARED_TYPES = ("rouge1", "rouge2", "rougeL")  # the paired verdicts against the baseline
 LANGUAGES = ("it", "en")
@@ -27,14 +26,6 @@ BASELINE = "lead3"  # the classic news baseline every system is compared with
 
 class UnknownSystemError(ValueError):
     """A system name that `build_system` cannot map to a summariser (a usage error in the CLI)."""
-
-
-def read_jsonl(path: str) -> Iterator[tuple[str, dict]]:
-    """``(item, record)`` per non-blank line, where item is ``path:lineno``; bad lines raise InputError."""
-    for number, line in jsonl_lines(path):
-        if not isinstance(line, dict):
-            raise InputError(f"{path}:{number}", line)
-        yield f"{path}:{number}", line
 
 
 def string_field(record: dict, key: str, item: str, *, required: bool) -> str | None:

@@ -47,16 +47,17 @@ def read_file(record: Record) -> None:
 
 def read_bytes(file: Path, item: str) -> bytes:
     """At most MAX_FILE_BYTES + 1 bytes of a regular file."""
-    size = check_regular_file(file, item)
-    if size > MAX_FILE_BYTES:
-        raise InputError(item, f"file too large: {size / 1e6:.1f} MB (limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
     with open_regular_file(file, item) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES / 1e6
+            raise InputError(item, f"file too large: {size / 1e6:.1f} MB (limit {limit:.0f} MB)")
         return handle.read(MAX_FILE_BYTES + 1)
 
 
-def check_regular_file(file: Path, item: str) -> int:
-    """The size of a regular file. Anything else is refused before it is opened: a FIFO would
-    block for ever, /dev/zero never ends, a directory is not an article."""
+def check_regular_file(file: Path, item: str) -> None:
+    """Refuses anything but a regular file before it is opened: a FIFO would block for ever,
+    /dev/zero never ends, a directory is not an article."""
     try:
         info = file.stat()
     except FileNotFoundError:
@@ -67,7 +68,6 @@ def check_regular_file(file: Path, item: str) -> int:
         raise InputError(item, "is a directory, expected a file (use `itnews batch DIR` for folders)")
     if not stat.S_ISREG(info.st_mode):
         raise InputError(item, "not a regular file (a pipe, device or socket); give a file or - for stdin")
-    return info.st_size
 
 
 def open_regular_file(file: Path, item: str):

@@ -226,6 +226,15 @@ def jsonl_lines(path: str) -> Iterator[tuple[int, dict | str]]:
             )
 
 
+def read_jsonl(path: str) -> Iterator[tuple[str, dict]]:
+    """``(item, object)`` per non-blank line, item being ``path:line``, for files that must be whole
+    (references, predictions, corpus indexes): the first bad line raises InputError."""
+    for number, line in jsonl_lines(path):
+        if not isinstance(line, dict):
+            raise InputError(f"{path}:{number}", line)
+        yield f"{path}:{number}", line
+
+
 def bounded_lines(file) -> Iterator[bytes]:
     """The lines of a binary file; one longer than MAX_LINE_BYTES comes as an oversize stub, not
     whole, so that one runaway line cannot take all the memory."""
@@ -297,10 +306,7 @@ def index_source(index_path: str) -> Iterator[Record]:
     wrong index is not one to score."""
     corpus_dir = Path(index_path).parent
     seen: set[str] = set()
-    for number, line in jsonl_lines(index_path):
-        item = f"{index_path}:{number}"
-        if not isinstance(line, dict):
-            raise InputError(item, line)
+    for item, line in read_jsonl(index_path):
         article_id, path = line.get("id"), line.get("path")
         if not (isinstance(article_id, str) and article_id and isinstance(path, str) and path):
             raise InputError(item, "an index line needs a non-empty 'id' and 'path'")
