@@ -77,6 +77,8 @@ def build_model(preset: Preset, tiny: bool = False):
     return model.eval(), notes
 
 
+# The real tokenizers' <unk> ids, by model type (configs leave it to the tokenizer).
+UNKNOWN_IDS = {"bart": 3, "mbart": 3, "m2m_100": 3, "marian": 1, "t5": 2, "mt5": 2}
 SPECIAL_IDS = ("bos_token_id", "pad_token_id", "eos_token_id", "decoder_start_token_id")
 
 
@@ -95,6 +97,18 @@ class CorpusTokenizer:
         self.pad_token_id = config.pad_token_id
         ids = {getattr(source, name, None) for source in (config, generation) for name in SPECIAL_IDS}
         self.special_ids = (ids | set(LANGUAGE_IDS.values())) - {None}
+        # Token strings, for CTranslate2 (which takes tokens, not ids): the big vocabulary's specials by
+        # name, every other id as "t<id>".
+        self.names = {token_id: token for token, token_id in LANGUAGE_IDS.items()}
+        self.unk_token_id = UNKNOWN_IDS[config.model_type]  # configs leave it to the tokenizer
+        for name, token in (("eos", "</s>"), ("pad", "<pad>"), ("unk", "<unk>"), ("bos", "<s>")):
+            token_id = getattr(config, f"{name}_token_id", None) if name != "unk" else self.unk_token_id
+            if token_id is not None:
+                self.names.setdefault(token_id, token)  # Marian's </s> is also its <s>
+            setattr(self, f"{name}_token", self.names[token_id] if token_id is not None else None)
+        self.vocab_size = config.vocab_size
+        self.ids = {token: token_id for token_id, token in self.names.items()}
+        self.special_tokens_map = {}
 
     def encode(self, text: str, add_special_tokens: bool = True) -> list[int]:
         ids = [ID_OFFSET + piece for piece in self.pieces.encode(text)] or [ID_OFFSET]
@@ -135,8 +149,21 @@ class CorpusTokenizer:
     def batch_decode(self, sequences, skip_special_tokens: bool = False) -> list[str]:
         return [self.decode(ids, skip_special_tokens) for ids in sequences]
 
-    def convert_tokens_to_ids(self, token: str) -> int:
-        return LANGUAGE_IDS[token]
+    def convert_ids_to_tokens(self, ids):
+        if isinstance(ids, int):
+            return self.names.get(ids, f"t{ids}")
+        return [self.names.get(i, f"t{i}") for i in ids]
+
+    def convert_tokens_to_ids(self, tokens):
+        if isinstance(tokens, str):
+            return self.ids[tokens] if tokens in self.ids else int(tokens[1:])
+        return [self.convert_tokens_to_ids(token) for token in tokens]
+
+    def get_vocab(self) -> dict[str, int]:
+        return {self.convert_ids_to_tokens(i): i for i in range(self.vocab_size)}
+
+    def save_pretrained(self, folder) -> None:
+        """Nothing to save: the bench hands this tokenizer itself to the converted model."""
 
 
 def train_pieces(texts: list[str]):
@@ -214,3 +241,30 @@ class ForcedLengths:
             scores.masked_fill_(ending[:, None], -math.inf)
             scores[ending, self.eos] = 0.0
         return scores
+
+
+class CTranslate2LengthForcer:
+    """`LengthForcer` for a `CTranslate2Model`: CTranslate2 takes one minimum and maximum length per
+    call and no logits processor, so each call decodes all its inputs to their longest forced length,
+    and each output is cut to its own (the extra tokens are counted in ``wasted``). The cut leaves what
+    transformers outputs: its last forced token is </s>, which decoding drops."""
+
+    def __init__(self, model, lengths: Callable[[list[int]], list[int]]):
+        self.lengths = lengths
+        self.tokens = self.wasted = 0
+        self.translator = model.translator
+        model.translator = self
+
+    def translate_batch(self, sources, target_prefix=None, **options):
+        from types import SimpleNamespace
+
+        targets = self.lengths([len(tokens) for tokens in sources])
+        longest = max(targets)
+        self.tokens += sum(targets)
+        self.wasted += sum(longest - target for target in targets)
+        options |= {"min_decoding_length": longest, "max_decoding_length": longest}
+        results = self.translator.translate_batch(sources, target_prefix=target_prefix, **options)
+        return [
+            SimpleNamespace(hypotheses=[h[: target - 1] for h in result.hypotheses], scores=result.scores)
+            for result, target in zip(results, targets, strict=True)
+        ]

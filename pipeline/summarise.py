@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from itnews import extractive
 from itnews.guard import GUARD_MODES, Guard, most_faithful
 from itnews.record import Record
-from itnews.seq2seq import Seq2SeqModel
+from itnews.seq2seq import LoadedModel, Seq2SeqModel
 from itnews.steps import Step
 
 LONG_MODES = ("truncate", "chunk")
+BACKENDS = ("torch", "ctranslate2")
 
 
 @dataclass
@@ -30,7 +31,9 @@ class SummaryOptions:
     languages: tuple[str, ...] = ("it", "en")
     device: str = "auto"
     long: str = "truncate"  # past the model's input limit: truncate, or chunk and summarise again
-    quantize: bool = False  # int8 dynamic quantization of the models' linear layers (CPU only)
+    quantize: bool = False  # int8 weights on CPU: torch's dynamic quantization, CTranslate2's int8
+    backend: str = "torch"  # what runs the seq2seq models: torch, or ctranslate2 (converted once)
+    compute_type: str | None = None  # ctranslate2 only: int8, int8_float32, bfloat16...; None: the preset's
     guard: str = "flag"  # the faithfulness guard: flag, off, or rerank (itnews.guard)
 
     def __post_init__(self):
@@ -44,6 +47,22 @@ class SummaryOptions:
             raise ValueError("--lang takes a comma-separated subset of it,en")
         if self.guard not in GUARD_MODES:
             raise ValueError(f"--guard must be one of {', '.join(GUARD_MODES)}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"--backend must be one of {', '.join(BACKENDS)}")
+        if self.compute_type is not None and self.backend != "ctranslate2":
+            raise ValueError("--compute-type is for --backend ctranslate2 (torch: --quantize for int8)")
+        if self.quantize and self.compute_type not in (None, "int8"):
+            raise ValueError(f"--quantize means --compute-type int8, not {self.compute_type}: give one")
+        if self.quantize and self.backend == "ctranslate2":
+            self.compute_type = "int8"
+
+    def load(self, name: str, task: str) -> LoadedModel:
+        """A seq2seq model by the chosen backend (ModelUnavailable when it cannot be loaded)."""
+        if self.backend == "ctranslate2":
+            from itnews.ctranslate2_model import CTranslate2Model
+
+            return CTranslate2Model.load(name, task, self.device, self.compute_type)
+        return Seq2SeqModel.load(name, task, self.device, self.quantize)
 
 
 def summary_steps(options: SummaryOptions) -> list[Step]:
@@ -65,7 +84,7 @@ def summary_steps(options: SummaryOptions) -> list[Step]:
     if options.method is None:
         name = choose(options.model, "summariser")
         if name is not None:
-            summariser = Seq2SeqModel.load(name, "summarise", options.device, options.quantize)
+            summariser = options.load(name, "summarise")
         else:
             default = defaults.get("summariser")
             notices.append(
@@ -77,7 +96,7 @@ def summary_steps(options: SummaryOptions) -> list[Step]:
     if "en" in options.languages and not (summariser and summariser.preset.task == "instruct"):
         name = choose(options.translator, "translator")
         if name is not None:
-            steps.append(Translate(Seq2SeqModel.load(name, "translate", options.device, options.quantize)))
+            steps.append(Translate(options.load(name, "translate")))
         else:
             notices.append(
                 "no English summary: no translation model available (`itnews models pull "
@@ -97,7 +116,7 @@ class Summarise(Step):
 
     timing_key = "summarise_it_s"
 
-    def __init__(self, model: Seq2SeqModel | None, options: SummaryOptions, notices: list[str]):
+    def __init__(self, model: LoadedModel | None, options: SummaryOptions, notices: list[str]):
         self.model, self.options, self.notices = model, options, notices
         self.method = options.method or ("seq2seq" if model else "extractive")
         self.instruct = model is not None and model.preset.task == "instruct"
@@ -171,7 +190,7 @@ class Translate(Step):
     timing_key = "translate_en_s"
     loads_model = True
 
-    def __init__(self, model: Seq2SeqModel):
+    def __init__(self, model: LoadedModel):
         self.model = model
 
     def process(self, records: list[Record]) -> None:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from itnews.bench import bench, greedy_preset
+from itnews.bench import BenchRun, bench, greedy_preset
 from itnews.presets import load_presets
 from itnews.random_models import (
     SUMMARY_TOKENS,
@@ -86,7 +86,9 @@ def test_cli_bench_help_and_argument_errors(cli):
     unknown = cli("bench", "--preset", "nope")
     assert unknown.returncode == 2 and "unknown preset nope" in unknown.stderr
     assert cli("bench", "--articles", "0").returncode == 2
-    assert cli("bench", "--quantize", "--device", "cuda").returncode == 2
+    assert cli("bench", "--run", "torch:int8", "--device", "cuda").returncode == 2
+    for wrong in ("torch:int4", "onnx", "ctranslate2-directly:int8"):
+        assert cli("bench", "--run", wrong).returncode == 2
 
 
 @pytest.mark.skipif("__import__('torch').cuda.is_available()")
@@ -107,7 +109,25 @@ def test_greedy_bench_decodes_with_one_beam_on_both_paths():
     assert record.agreement == 1.0  # same inputs, same model, greedy: batching must not change the text
 
 
-def test_bench_casts_only_the_batch_path_and_says_so(cli):
-    [record] = bench(["opus-mt-it-en"], 2, "cpu", greedy=True, tiny=True, dtype="bfloat16")
-    assert record.dtype == "bfloat16" and 0 <= record.agreement <= 1
-    assert cli("bench", "--dtype", "int4").returncode == 2
+def test_bench_casts_only_the_batch_path_and_says_so():
+    [record] = bench(["opus-mt-it-en"], 2, "cpu", [BenchRun("torch", "bfloat16")], greedy=True, tiny=True)
+    assert record.dtype == "bfloat16" and record.backend == "torch" and 0 <= record.agreement <= 1
+
+
+def test_bench_rows_per_backend_and_compute_type_on_the_same_forced_lengths():
+    runs = [
+        BenchRun("torch", "int8"),
+        BenchRun("ctranslate2", "float32"),
+        BenchRun("ctranslate2-direct", "int8"),
+    ]
+    results = list(bench(["bart-it-fanpage"], 3, "cpu", runs, greedy=True, tiny=True))
+    # CTranslate2 runs come first: they convert the weights the loop ran, before any cast or quantization.
+    assert [(r.backend, r.dtype) for r in results] == [
+        ("ctranslate2", "float32"),
+        ("ctranslate2-direct", "int8"),
+        ("torch", "float32 + int8 linear"),
+    ]
+    for r in results:
+        assert r.tokens_per_s / r.articles_per_s == pytest.approx(SUMMARY_TOKENS, rel=0.01)
+        assert 0 <= r.agreement <= r.token_agreement <= 1 and r.decoded_past_forced == 0
+    assert results[0].token_agreement > 0.5  # float32 CTranslate2 decodes the same model

@@ -6,7 +6,14 @@ import pytest
 
 from itnews.ingest import read_article
 from itnews.presets import ModelUnavailable, architecture_config, load_presets, preset_for
-from itnews.seq2seq import BATCH_TOKENS, MAX_BATCH_SIZE, Seq2SeqModel, length_sorted_batches, resolve_device
+from itnews.seq2seq import (
+    BATCH_TOKENS,
+    MAX_BATCH_SIZE,
+    TRANSLATION_SPREAD,
+    Seq2SeqModel,
+    length_sorted_batches,
+    resolve_device,
+)
 from itnews.steps import apply
 from itnews.summarise import SummaryOptions, sentence_chunks, summary_steps
 
@@ -98,6 +105,16 @@ def test_length_sorted_batches_cover_every_index_once_within_budget(beams):
     assert max(map(len, batches)) == MAX_BATCH_SIZE["cpu"]  # the short inputs fill whole batches
     long_inputs = [batch for batch in batches if lengths[batch[0]] >= 1024]
     assert max(map(len, long_inputs)) == min(MAX_BATCH_SIZE["cpu"], BATCH_TOKENS["cpu"] // (1024 * beams))
+
+
+def test_translation_batches_keep_each_input_within_half_the_longest():
+    lengths = [12, 60, 31, 29, 58, 15, 44, 9, 30, 61, 8, 22] * 3
+    batches = length_sorted_batches(lengths, 512, "cpu", beams=6, spread=TRANSLATION_SPREAD)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        assert min(lengths[i] for i in batch) >= TRANSLATION_SPREAD * lengths[batch[0]]
+    assert len(batches) < len(lengths) / 4  # still batches, not one input each
+    assert len(length_sorted_batches(lengths, 512, "cpu", beams=6)) == 2  # without it: budget only
 
 
 @pytest.mark.parametrize("family", ["t5", "mt5", "bart", "mbart", "marian"])

@@ -72,8 +72,24 @@ QuantizeOption = Annotated[
     bool,
     typer.Option(
         "--quantize",
-        help="int8 dynamic quantization of the models' linear layers (CPU): faster, "
-        "output may differ slightly.",
+        help="int8 weights (CPU): torch's dynamic quantization, or CTranslate2's int8 compute type; "
+        "faster, output may differ slightly.",
+    ),
+]
+BackendOption = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help="What runs the seq2seq models: torch, or ctranslate2 (pip install 'itnews[ctranslate2]'; "
+        "each model is converted once, into $HF_HOME/ctranslate2).",
+    ),
+]
+ComputeTypeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--compute-type",
+        help="With --backend ctranslate2: int8, int8_float32, float32, bfloat16, float16... "
+        "Default: the preset's dtype for the device.",
     ),
 ]
 LongOption = Annotated[
@@ -101,6 +117,8 @@ SUMMARY_OPTIONS = {
     "method": (MethodOption, None),
     "words": (WordsOption, DEFAULT_WORDS),
     "quantize": (QuantizeOption, False),
+    "backend": (BackendOption, "torch"),
+    "compute_type": (ComputeTypeOption, None),
     "model": (ModelOption, None),
     "translator": (TranslatorOption, None),
     "device": (DeviceOption, "auto"),

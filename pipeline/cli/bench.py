@@ -34,9 +34,16 @@ def bench_command(
         ),
     ] = 8,
     device: Annotated[str, typer.Option("--device", help="cpu, cuda or cuda:N.")] = "cpu",
-    quantize: Annotated[
-        bool, typer.Option("--quantize", help="int8 dynamic quantization of the batch path (CPU).")
-    ] = False,
+    run: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--run",
+            help="A way to run each preset, timed against the model-card loop; repeat for more. "
+            "torch[:float32|bfloat16|float16|int8] (the batch path), ctranslate2[:COMPUTE_TYPE] (the batch "
+            "path on CTranslate2: int8, int8_float32, float32...), ctranslate2-direct[:COMPUTE_TYPE] "
+            "(CTranslate2 used directly, without the pipeline). Default: torch.",
+        ),
+    ] = None,
     greedy: Annotated[
         bool,
         typer.Option(
@@ -46,18 +53,11 @@ def bench_command(
     corpus: Annotated[
         str, typer.Option("--corpus", help="Folder of article files to time (.txt, .html).")
     ] = "corpus/articles",
-    dtype: Annotated[
-        str | None,
-        typer.Option(
-            "--dtype",
-            help="Cast the batch path's model: bfloat16, float16 or float32 (the loop keeps the preset's).",
-        ),
-    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Articles/s of the batch path against a model card's generate loop, on random-weight models of the
     presets' exact architectures (nothing is downloaded)."""
-    from itnews.bench import bench
+    from itnews.bench import BenchRun, bench
     from itnews.console import print_json
     from itnews.presets import ModelUnavailable, load_presets
     from itnews.record import InputError
@@ -68,16 +68,20 @@ def bench_command(
         raise typer.BadParameter(
             f"unknown preset {', '.join(unknown)}; known: {', '.join(presets)}", param_hint="--preset"
         )
-    if dtype not in (None, "bfloat16", "float16", "float32"):
-        raise typer.BadParameter("choose bfloat16, float16 or float32", param_hint="--dtype")
-    if quantize and device != "cpu":
-        raise typer.BadParameter("int8 dynamic quantization runs on CPU only", param_hint="--quantize")
     try:
-        for result in bench(names, articles, device, quantize, greedy=greedy, corpus=corpus, dtype=dtype):
+        runs = [BenchRun.parse(text) for text in run or ["torch"]]
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--run") from None
+    if any(r.backend == "torch" and r.dtype == "int8" for r in runs) and device != "cpu":
+        raise typer.BadParameter("torch's int8 dynamic quantization runs on CPU only", param_hint="--run")
+    try:
+        shown = None
+        for result in bench(names, articles, device, runs, greedy=greedy, corpus=corpus):
             if as_json:
                 print_json(result.to_dict())
             else:
-                print_bench(result)
+                print_bench(result, header=result.preset != shown)
+            shown = result.preset
     except ModelUnavailable as err:
         report("error", err.name, err.reason)
         raise typer.Exit(1) from None
@@ -86,24 +90,34 @@ def bench_command(
         raise typer.Exit(1) from None
 
 
-def print_bench(result: BenchResult) -> None:
+def print_bench(result: BenchResult, header: bool) -> None:
     r = result
-    print(
-        f"# {r.preset} ({r.role}; {r.device} {r.dtype}, {r.threads} threads; {r.parameters_m}M params; "
-        f"{r.num_beams} beam{'s' if r.num_beams > 1 else ''})"
-    )
-    print(f"machine load average at start: {r.load_average}")
-    for label, prefix in (("batch path", ""), ("model card", "baseline_")):
-        per_s, tokens, p50, p95, rss, gpu = (
-            getattr(r, prefix + key)
-            for key in ("articles_per_s", "tokens_per_s", "p50_s", "p95_s", "peak_rss_mb", "peak_gpu_mb")
-        )
-        gpu_memory = f", peak GPU {gpu:.0f} MB" if gpu is not None else ""
+    if header:
         print(
-            f"{label}: {per_s:.3f} articles/s, {tokens:.1f} tokens/s, latency p50 {p50:.2f} s "
-            f"p95 {p95:.2f} s, peak RSS {rss:.0f} MB{gpu_memory}"
+            f"# {r.preset} ({r.role}; {r.device}, {r.threads} threads; {r.parameters_m}M params; "
+            f"{r.num_beams} beam{'s' if r.num_beams > 1 else ''}; {r.articles} articles)"
         )
-    print(f"speed-up {r.speedup:.2f}x over {r.articles} articles; same output text for {r.agreement:.0%}")
-    for note in r.notes:
-        print(f"note: {note}")
-    print()
+        print(f"model card loop (torch): {figures(r, 'baseline_')}")
+        for note in r.notes:
+            print(f"note: {note}")
+    print(
+        f"{r.backend} {r.dtype}: {figures(r, '')}; speed-up {r.speedup:.2f}x; same text {r.agreement:.0%}, "
+        f"same tokens {r.token_agreement:.0%} (machine load {r.load_average})"
+    )
+    if r.decoded_past_forced:
+        print(
+            f"  CTranslate2 takes one output length per call: {r.decoded_past_forced} more tokens were "
+            "decoded past the forced lengths and cut (torch stops each output at its own)"
+        )
+
+
+def figures(r: BenchResult, prefix: str) -> str:
+    per_s, tokens, p50, p95, rss, gpu = (
+        getattr(r, prefix + key)
+        for key in ("articles_per_s", "tokens_per_s", "p50_s", "p95_s", "peak_rss_mb", "peak_gpu_mb")
+    )
+    gpu_memory = f", peak GPU {gpu:.0f} MB" if gpu is not None else ""
+    return (
+        f"{per_s:.3f} articles/s, {tokens:.1f} tokens/s, latency p50 {p50:.2f} s p95 {p95:.2f} s, "
+        f"peak RSS {rss:.0f} MB{gpu_memory}"
+    )

@@ -55,12 +55,31 @@ def models_info(name: Annotated[str, typer.Argument(help="A preset name.")]) -> 
 @models_app.command("pull")
 def models_pull(names: Annotated[list[str], typer.Argument(help="Presets or hub ids to download.")]) -> None:
     """Download models into the Hugging Face cache (needs a network), for later offline use."""
-    from itnews.presets import ModelUnavailable, pull
+    from itnews.presets import pull
+
+    for_each_model(names, pull)
+
+
+@models_app.command("convert")
+def models_convert(
+    names: Annotated[list[str], typer.Argument(help="Presets, hub ids or model directories.")],
+) -> None:
+    """Convert models for --backend ctranslate2 (done on first use otherwise): once per model
+    revision, into $HF_HOME/ctranslate2 beside the Hugging Face cache. Prints each folder."""
+    from itnews.ctranslate2_model import convert_by_name
+
+    for_each_model(names, convert_by_name)
+
+
+def for_each_model(names: list[str], action) -> None:
+    """``name: folder`` for each model ``action`` succeeds on, a one-line error for each it cannot do;
+    exit 1 if any failed."""
+    from itnews.presets import ModelUnavailable
 
     failed = False
     for name in names:
         try:
-            print(f"{name}: {pull(name)}")
+            print(f"{name}: {action(name)}")
         except ModelUnavailable as err:
             report("error", err.name, err.reason)
             failed = True
