@@ -213,16 +213,17 @@ def ctranslate2_model(seq2seq, folder: Path, device: str, compute_type: str | No
     from itnews.ctranslate2_model import (
         CTranslate2Model,
         check_compute_type,
+        cuda_devices,
         require_ctranslate2,
-        resolve_device,
         write_converted,
     )
+    from itnews.seq2seq import resolve_device
 
     preset = seq2seq.preset
     require_ctranslate2(preset.name)
     if not (folder / "model").is_dir():
         write_converted(seq2seq.model, seq2seq.tokenizer, folder / "model")
-    device = resolve_device(preset.name, device)
+    device = resolve_device(device, cuda_devices)
     compute_type = compute_type or preset.dtype.get(device.split(":")[0], "float32")
     check_compute_type(preset.name, compute_type, device)
     model = CTranslate2Model(

@@ -33,8 +33,6 @@ def measure(run: Callable[[], tuple[list[str], list[float]]], forcer, device: st
 
 def model_card_loop(seq2seq, role: str, paths: list[Path]) -> tuple[list[str], list[float]]:
     """Per article, and per sentence for translation: tokenize, ``model.generate``, decode."""
-    from itnews import extractive
-    from itnews.clean import split_sentences
     from itnews.ingest import read_article
 
     tokenizer, model, preset = seq2seq.tokenizer, seq2seq.model, seq2seq.preset
@@ -49,18 +47,29 @@ def model_card_loop(seq2seq, role: str, paths: list[Path]) -> tuple[list[str], l
     outputs, latencies = [], []
     for path in paths:
         started = time.perf_counter()
-        article = read_article(str(path))
-        text = " ".join(article.sentences)
-        if role == "translate":
-            italian = extractive.summarise(article.sentences, headline=article.title)
-            outputs.append(" ".join(generate(sentence) for sentence in split_sentences(italian)))
-        elif role == "instruct":
-            prompts = (preset.prompt_it.format(text=text), preset.prompt_en.format(text=text))
-            outputs.append("\n".join(generate(prompt) for prompt in prompts))
-        else:
-            outputs.append(generate(text))
+        texts = model_inputs(read_article(str(path)), role, preset)
+        outputs.append(joined(role, [generate(text) for text in texts]))
         latencies.append(time.perf_counter() - started)
     return outputs, latencies
+
+
+def model_inputs(article, role: str, preset) -> list[str]:
+    """What a model card feeds the model for one article: the article's text; both prompts (instruct);
+    or the sentences of its embedded extractive summary, one by one (translate)."""
+    from itnews import extractive
+    from itnews.clean import split_sentences
+
+    text = " ".join(article.sentences)
+    if role == "translate":
+        return split_sentences(extractive.summarise(article.sentences, headline=article.title))
+    if role == "instruct":
+        return [preset.prompt_it.format(text=text), preset.prompt_en.format(text=text)]
+    return [text]
+
+
+def joined(role: str, outputs: list[str]) -> str:
+    """One article's outputs as the pipeline writes them: translated sentences form one summary."""
+    return (" " if role == "translate" else "\n").join(outputs)
 
 
 def pipeline_steps(seq2seq, role: str) -> list:
@@ -78,22 +87,11 @@ def ctranslate2_direct(model, role: str, paths: list[Path]) -> tuple[list[str], 
     every text to translate with the model's tokenizer, ``translate_batch`` them 32 at a time sorted by
     length (what ``max_batch_size=32`` does inside CTranslate2; done here so that forced lengths apply
     per batch, as on the batch path), decode. Every article's latency is the whole run's."""
-    from itnews import extractive
-    from itnews.clean import split_sentences
     from itnews.ingest import read_article
 
     started = time.perf_counter()
     preset, tokenizer = model.preset, model.tokenizer
-    texts: list[list[str]] = []
-    for path in paths:
-        article = read_article(str(path))
-        text = " ".join(article.sentences)
-        if role == "translate":
-            texts.append(split_sentences(extractive.summarise(article.sentences, headline=article.title)))
-        elif role == "instruct":
-            texts.append([preset.prompt_it.format(text=text), preset.prompt_en.format(text=text)])
-        else:
-            texts.append([text])
+    texts = [model_inputs(read_article(str(path)), role, preset) for path in paths]
     flat = [preset.prefix + text for article_texts in texts for text in article_texts]
     encoded = tokenizer(flat, truncation=True, max_length=model.max_input_tokens)["input_ids"]
     sources = [tokenizer.convert_ids_to_tokens(ids) for ids in encoded]
@@ -107,13 +105,11 @@ def ctranslate2_direct(model, role: str, paths: list[Path]) -> tuple[list[str], 
             [sources[i] for i in batch], target_prefix=[prefix] * len(batch) if prefix else None, **options
         )
         for i, result in zip(batch, results, strict=True):
-            ids = tokenizer.convert_tokens_to_ids(result.hypotheses[0])
-            decoded[i] = tokenizer.decode(ids, skip_special_tokens=True).strip()
+            decoded[i] = model.decode(result.hypotheses[0])
     outputs, position = [], 0
     for article_texts in texts:
-        parts = decoded[position : position + len(article_texts)]
+        outputs.append(joined(role, decoded[position : position + len(article_texts)]))
         position += len(article_texts)
-        outputs.append((" " if role == "translate" else "\n").join(parts))
     return outputs, [time.perf_counter() - started] * len(paths)
 
 

@@ -29,9 +29,10 @@ from itnews.presets import ModelUnavailable, Preset, cached_revision, first_line
 from itnews.seq2seq import (
     Generated,
     LoadedModel,
-    check_model_directory,
     length_sorted_batches,
     load_pretrained,
+    local_directory,
+    resolve_device,
     resolve_spec,
 )
 
@@ -69,7 +70,7 @@ class CTranslate2Model(LoadedModel):
 
         require_ctranslate2(spec)
         preset, source = resolve_spec(spec, task)
-        device = resolve_device(spec, device)
+        device = resolve_device(device, cuda_devices)
         folder = convert(spec, source)
         decoding = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
         preset = preset or preset_for(spec, task, decoding)
@@ -156,22 +157,11 @@ def require_ctranslate2(spec: str) -> None:
         raise ModelUnavailable(spec, "CTranslate2 is not installed: pip install 'itnews[ctranslate2]'")
 
 
-def resolve_device(spec: str, requested: str) -> str:
-    """As `itnews.seq2seq.resolve_device`, asking CTranslate2 (its CUDA build) rather than torch."""
+def cuda_devices() -> int:
+    """The CUDA devices CTranslate2's own build sees (it may see none where torch sees some)."""
     import ctranslate2
 
-    count = ctranslate2.get_cuda_device_count()
-    if requested == "auto":
-        return "cuda:0" if count else "cpu"
-    if requested == "cpu":
-        return "cpu"
-    kind, _, number = requested.partition(":")
-    if kind != "cuda" or not (number or "0").isdigit():
-        raise ModelUnavailable(requested, "device must be auto, cpu, cuda or cuda:N")
-    index = int(number or 0)
-    if index >= count:
-        raise ModelUnavailable(spec, f"CTranslate2 sees no CUDA device {index} ({count} present)")
-    return f"cuda:{index}"
+    return ctranslate2.get_cuda_device_count()
 
 
 def check_compute_type(spec: str, compute_type: str, device: str) -> None:
@@ -198,9 +188,7 @@ def convert_by_name(spec: str) -> Path:
 
 def convert(spec: str, source: str) -> Path:
     """The converted folder of a model (preset's hub id or directory), converting it if needed."""
-    path = Path(source).expanduser()
-    if source.startswith((".", "/", "~")) or path.exists():
-        check_model_directory(spec, path)
+    local_directory(spec, source)  # a folder is checked before anything is read from it
     folder = converted_folder(source)
     if not (folder / SETTINGS_FILE).is_file():
         tokenizer, model, _ = load_pretrained(spec, source)  # the safety checks of the torch path

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,23 +34,29 @@ BATCH_TOKENS = {"cpu": 32768, "cuda": 262144}
 MAX_BATCH_SIZE = {"cpu": 32, "cuda": 128}
 
 
-def resolve_device(requested: str) -> str:
-    """``auto`` is CUDA when present, else CPU; an explicit CUDA request must be satisfiable."""
+def torch_cuda_devices() -> int:
     import torch
 
-    if requested == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def resolve_device(requested: str, cuda_devices: Callable[[], int] = torch_cuda_devices) -> str:
+    """``auto`` is CUDA when present, else CPU; an explicit CUDA request must be satisfiable.
+    ``cuda_devices`` counts the CUDA devices the backend sees (torch's by default)."""
     if requested == "cpu":
         return "cpu"
     kind, _, number = requested.partition(":")
-    if kind == "cuda" and (number or "0").isdigit():
-        if not torch.cuda.is_available():
-            raise ModelUnavailable(requested, "CUDA was requested but no CUDA device is available")
-        index = int(number or 0)
-        if index >= torch.cuda.device_count():
-            raise ModelUnavailable(requested, f"no CUDA device {index} ({torch.cuda.device_count()} present)")
-        return f"cuda:{index}"
-    raise ModelUnavailable(requested, "device must be auto, cpu, cuda or cuda:N")
+    if requested != "auto" and not (kind == "cuda" and (number or "0").isdigit()):
+        raise ModelUnavailable(requested, "device must be auto, cpu, cuda or cuda:N")
+    count = cuda_devices()
+    if requested == "auto":
+        return "cuda" if count else "cpu"
+    if not count:
+        raise ModelUnavailable(requested, "CUDA was requested but no CUDA device is available")
+    index = int(number or 0)
+    if index >= count:
+        raise ModelUnavailable(requested, f"no CUDA device {index} ({count} present)")
+    return f"cuda:{index}"
 
 
 @dataclass
@@ -337,15 +344,13 @@ def load_pretrained(name: str, source: str):
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as transformers_logging
 
-    path = Path(source).expanduser()
-    if source.startswith((".", "/", "~")) or path.exists():
-        check_model_directory(name, path)
-        source = str(path)
+    path = local_directory(name, source)
+    source = str(path) if path else source
     # Download retries, load reports and progress bars would bury our one-line messages.
     hub_logging.set_verbosity_error()
     transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()
-    attempts = [True] if constants.HF_HUB_OFFLINE or path.exists() else [True, False]
+    attempts = [True] if constants.HF_HUB_OFFLINE or path else [True, False]
     for local_only in attempts:
         try:
             # Never run a model's own code, never unpickle its weights (a pickle runs code when read).
@@ -355,10 +360,19 @@ def load_pretrained(name: str, source: str):
             return tokenizer, model, model.config.to_dict()
         except (OSError, ValueError) as err:
             last_error = err
-    if path.exists():
+    if path:
         raise ModelUnavailable(name, f"cannot load the model in {source}: {first_line(last_error)}")
     where = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "the Hugging Face Hub cannot be reached"
     raise ModelUnavailable(name, f"not in the local Hugging Face cache and {where}; {how_to_get(name)}")
+
+
+def local_directory(name: str, source: str) -> Path | None:
+    """The model folder ``source`` names, checked (`check_model_directory`); None for a hub id."""
+    path = Path(source).expanduser()
+    if source.startswith((".", "/", "~")) or path.exists():
+        check_model_directory(name, path)
+        return path
+    return None
 
 
 def check_model_directory(name: str, path: Path) -> None:
