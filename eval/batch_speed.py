@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
-    from itnews.ingest import ARTICLE_SUFFIXES, read_article
+    from itnews.core.files import ARTICLE_SUFFIXES
+    from itnews.ingest.clean import read_article
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=400)

@@ -3,7 +3,7 @@
 `itnews bench` measures each run once; two runs a few percent apart need repeats. Each round here
 times, in alternating order, on the same converted model, compute type, articles and forced lengths:
 the pipeline's batch path (`--backend ctranslate2`: ingest, cleaning, the summary steps, the runner)
-and CTranslate2 used as its documentation shows (`itnews.bench_paths.ctranslate2_direct`). Prints
+and CTranslate2 used as its documentation shows (`itnews.bench.paths.ctranslate2_direct`). Prints
 every round, the time inside CTranslate2 and outside it, and the medians.
 
     python eval/ctranslate2_peer.py --preset bart-it-fanpage --compute-type int8 --rounds 6 [--greedy]
@@ -19,15 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from itnews.bench import corpus_sample, ctranslate2_model, greedy_preset, torch_model
-from itnews.bench_paths import batch_path, ctranslate2_direct, measure, pipeline_steps
-from itnews.presets import load_presets
-from itnews.random_models import (
-    CTranslate2LengthForcer,
-    build_model,
-    summary_lengths,
-    translation_lengths,
-)
+from itnews.bench.paths import batch_path, ctranslate2_direct, measure, pipeline_steps
+from itnews.bench.stand_ins import CTranslate2LengthForcer, build_model, summary_lengths, translation_lengths
+from itnews.bench.suite import corpus_sample, ctranslate2_model, greedy_preset, torch_model
+from itnews.summarise.presets import load_presets
 
 
 class TimedTranslator:

@@ -85,9 +85,9 @@ def conflict_scores(stories: list[dict], labels: dict[str, str]) -> tuple[float,
 
 
 def summary_scores(stories: list[dict], labels: dict[str, str], articles: dict[str, object]) -> list[str]:
-    from itnews import extractive
-    from itnews.bootstrap import paired_bootstrap
-    from itnews.rouge import score_pair
+    from itnews.evaluate.bootstrap import paired_bootstrap
+    from itnews.evaluate.rouge import score_pair
+    from itnews.summarise import extractive
 
     references = {
         r["story"]: r["summary_it"]
@@ -151,10 +151,10 @@ def scale(ilpost: str) -> str:
 
 
 def main() -> None:
-    from itnews.clean import Clean
-    from itnews.digest import build_stories
-    from itnews.runner import Collect, run
-    from itnews.sources import Fields, open_source
+    from itnews.core.runner import Collect, run
+    from itnews.core.sources import Fields, open_source
+    from itnews.digest.build import build_stories
+    from itnews.ingest.clean import Clean
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ilpost", default=str(REPO.parent / "shared" / "data" / "ilpost" / "ilpost.csv"))

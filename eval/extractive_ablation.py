@@ -5,7 +5,7 @@ leave-one-topic-out estimate: the weights are chosen on six topics and scored on
     python eval/extractive_ablation.py
 
 The terms measured beyond the module's own (position, headline similarity) are LexRank centrality
-and the density of names and figures; they live here, not in pipeline/extractive.py, because they
+and the density of names and figures; they live here, not in pipeline/summarise/extractive.py, because they
 did not help (eval/RESULTS.md).
 """
 
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from itnews import extractive
-from itnews.clean import Clean
-from itnews.evaluate import load_summaries
-from itnews.extractive import tfidf_matrix, word_count
-from itnews.rouge import rouge_scorer
-from itnews.sources import index_source
+from itnews.core.sources import index_source
+from itnews.evaluate.rouge import rouge_scorer
+from itnews.evaluate.scores import load_summaries
+from itnews.ingest.clean import Clean
+from itnews.summarise import extractive
+from itnews.summarise.extractive import tfidf_matrix, word_count
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -13,7 +13,8 @@
    cannot flag them (who did what is out of its reach).
 2. False alarms: flags on the unperturbed references, each listed with its reason (REFERENCE_NOTES
    records the ones checked by hand against the article: facts the reference adds), and on
-   extractive summaries (Lead-3 and `itnews.extractive`), with and without trusting copied sentences.
+   extractive summaries (Lead-3 and `itnews.summarise.extractive`), with and without trusting copied
+   sentences.
 3. Cost: per article, the extractive summariser and the check of its summary (cold caches, as for a
    new article), the check fact by fact, and both references, medians over rounds.
 """
@@ -31,12 +32,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from itnews import support
-from itnews.extractive import summarise
-from itnews.facts import DURATIONS, MONTHS, Fact, digits_value, extract_facts, fold, italian_numbers
-from itnews.ingest import read_article
-from itnews.names import ALIASES, GAZETTEER, lexicon
-from itnews.support import DESCRIPTOR_ZIPF, check_summary
+from itnews.facts import support
+from itnews.facts.extract import extract_facts
+from itnews.facts.fact import MONTHS, Fact, fold
+from itnews.facts.figures import DURATIONS, digits_value, italian_numbers
+from itnews.facts.names import ALIASES, GAZETTEER, lexicon
+from itnews.facts.support import DESCRIPTOR_ZIPF, check_summary
+from itnews.ingest.clean import read_article
+from itnews.summarise.extractive import summarise
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -257,7 +260,8 @@ def perturbations(item: dict, lang: str, pools: dict, rng: random.Random) -> lis
 
 def common_words_only(name: str) -> bool:
     """An English name made of common English words ("Golden Lion", "Grand Slam"): checked against an
-    Italian article it is a translation the check cannot verify, so `itnews.support` does not flag it."""
+    Italian article it is a translation the check cannot verify, so `itnews.facts.support` does not
+    flag it."""
     words = [w for w in re.findall(r"\w+", fold(name)) if len(w) > 1]
     return all(w not in GAZETTEER and lexicon("en").get(w, 0.0) >= DESCRIPTOR_ZIPF for w in words)
 
@@ -368,7 +372,8 @@ def main() -> None:
         "# Faithfulness guard: results",
         "",
         f"Produced by `{command}` on the corpus ({len(items)} articles, references in Italian and English);",
-        "the method is in the script's docstring. `itnews.facts` extracts, `itnews.support` checks.",
+        "the method is in the script's docstring. `itnews.facts.extract` extracts,",
+        "`itnews.facts.support` checks.",
         "",
         "## Detection of perturbed references",
         "",

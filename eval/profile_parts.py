@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 from transformers.modeling_outputs import BaseModelOutput
 
-from itnews.ingest import read_article
-from itnews.presets import load_presets
-from itnews.random_models import build_model
+from itnews.bench.stand_ins import build_model
+from itnews.ingest.clean import read_article
+from itnews.summarise.presets import load_presets
 
 REPO = Path(__file__).resolve().parent.parent
 

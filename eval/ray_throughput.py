@@ -31,12 +31,18 @@ ARTICLES = REPO / "corpus" / "articles"
 
 def random_model_steps() -> list:
     """BART-IT with random weights and forced 80-token summaries, built where it runs."""
-    from itnews.bench import greedy_preset
-    from itnews.ingest import read_article
-    from itnews.presets import load_presets
-    from itnews.random_models import CorpusTokenizer, LengthForcer, build_model, summary_lengths, train_pieces
-    from itnews.seq2seq import Seq2SeqModel
-    from itnews.summarise import Summarise, SummaryOptions
+    from itnews.bench.stand_ins import (
+        CorpusTokenizer,
+        LengthForcer,
+        build_model,
+        summary_lengths,
+        train_pieces,
+    )
+    from itnews.bench.suite import greedy_preset
+    from itnews.ingest.clean import read_article
+    from itnews.summarise.presets import load_presets
+    from itnews.summarise.seq2seq import Seq2SeqModel
+    from itnews.summarise.steps import Summarise, SummaryOptions
 
     preset = greedy_preset(load_presets()[0]["bart-it-fanpage"])
     model, _ = build_model(preset)
@@ -78,12 +84,11 @@ class RaySampler:
 
 
 def one_run(workload: str, engine: str, workers: int, ilpost: str, articles: int) -> dict:
-    from itnews.clean import Clean
-    from itnews.ingest import file_record
-    from itnews.runner import run
-    from itnews.sinks import open_sink
-    from itnews.sources import Fields, open_source
-    from itnews.summarise import SummaryOptions, summary_steps
+    from itnews.core.runner import run
+    from itnews.core.sinks import open_sink
+    from itnews.core.sources import Fields, file_record, open_source
+    from itnews.ingest.clean import Clean
+    from itnews.summarise.steps import SummaryOptions, summary_steps
 
     if workload == "ilpost":
         source = open_source(ilpost, Fields(text="summary", title="headline"))
@@ -99,7 +104,7 @@ def one_run(workload: str, engine: str, workers: int, ilpost: str, articles: int
             if engine == "local":
                 summary = run(source, [Clean(), *make_steps()], sink, unique_ids=True)
             else:
-                from itnews.ray_runner import run_on_ray
+                from itnews.engines.ray_data import run_on_ray
 
                 summary = run_on_ray(source, Clean(), make_steps, sink, num_cpus=2, workers=workers)
         wall = time.perf_counter() - started

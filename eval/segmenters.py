@@ -12,7 +12,7 @@ pysbd setup does.
 
 Speed, single-threaded: corpus articles a second segmenting each paragraph of the 33 articles in
 corpus/articles as `read_article` cleans them; articles a second for the whole of cleaning
-(`read_article` with the candidate in place of `itnews.clean.split_sentences`); seconds for one
+(`read_article` with the candidate in place of `itnews.ingest.clean.split_sentences`); seconds for one
 190,000-character paragraph of corpus text. Each candidate runs in a forked child, so one's
 state (pysbd's regular-expression cache, above all) cannot help or hurt another; the long
 paragraph runs in a child of its own, stopped after --long-timeout seconds.
@@ -30,7 +30,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from itnews.ingest import read_article
+from itnews.ingest.clean import read_article
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = ROOT / "corpus" / "articles"
@@ -45,7 +45,7 @@ PACKAGES = ["pysbd", "sentencex", "sentence-splitter", "nupunkt", "blingfire", "
 def pysbd_today():
     """pysbd as ingest.py set it up at be06331 (since moved to clean.py): the Italian language
     module with the project's extra abbreviations. Frozen here so that this row stays today's
-    segmenter after the pipeline switches to itnews.sentences."""
+    segmenter after the pipeline switches to itnews.ingest.sentences."""
     import pysbd
     from pysbd.lang.italian import Italian
 
@@ -94,7 +94,7 @@ def sentence_splitter_project():
     import sentence_splitter
     from sentence_splitter import SentenceSplitter
 
-    from itnews.sentences import ABBREVIATIONS
+    from itnews.ingest.sentences import ABBREVIATIONS
 
     stock = Path(sentence_splitter.__file__).parent / "non_breaking_prefixes" / "it.txt"
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as prefixes:
@@ -127,7 +127,7 @@ def spacy_sentencizer(project_rules: bool = False):
         from spacy.language import Language
         from spacy.symbols import ORTH
 
-        from itnews.sentences import ABBREVIATIONS
+        from itnews.ingest.sentences import ABBREVIATIONS
 
         # Keep abbreviations, initials, eras and company forms whole, so that their period is no
         # sentence end (spaCy splits "S.p.A." into "S.p", ".", "A."); and a word in lower case
@@ -151,7 +151,7 @@ def spacy_sentencizer(project_rules: bool = False):
 
 
 def itnews_sentences():
-    from itnews.sentences import split_sentences
+    from itnews.ingest.sentences import split_sentences
 
     return split_sentences
 
@@ -166,7 +166,7 @@ CANDIDATES = {  # key: (label in the table, function that returns the splitter)
     "blingfire": ("blingfire", blingfire_default),
     "spacy": ("spaCy blank it + sentencizer", spacy_sentencizer),
     "spacy-project": ("spaCy sentencizer + project rules", lambda: spacy_sentencizer(project_rules=True)),
-    "itnews": ("itnews.sentences (chosen)", itnews_sentences),
+    "itnews": ("itnews.ingest.sentences (chosen)", itnews_sentences),
 }
 
 
@@ -233,9 +233,9 @@ def measure(factory, cases, articles, paths, today) -> dict:
     result["segment"] = per_second(
         lambda: [split(paragraph) for paragraphs in articles for paragraph in paragraphs], len(articles)
     )
-    import itnews.clean
+    import itnews.ingest.clean
 
-    itnews.clean.split_sentences = lambda text: stripped(split, text)
+    itnews.ingest.clean.split_sentences = lambda text: stripped(split, text)
     result["clean"] = per_second(lambda: [read_article(str(path)) for path in paths], len(paths))
     return result
 

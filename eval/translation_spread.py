@@ -15,11 +15,11 @@ import argparse
 import functools
 import statistics
 
-import itnews.seq2seq as seq2seq_module
-from itnews.bench import corpus_sample, greedy_preset, torch_model
-from itnews.bench_paths import batch_path, measure, model_card_loop, pipeline_steps
-from itnews.presets import load_presets
-from itnews.random_models import LengthForcer, build_model, translation_lengths
+import itnews.summarise.seq2seq as seq2seq_module
+from itnews.bench.paths import batch_path, measure, model_card_loop, pipeline_steps
+from itnews.bench.stand_ins import LengthForcer, build_model, translation_lengths
+from itnews.bench.suite import corpus_sample, greedy_preset, torch_model
+from itnews.summarise.presets import load_presets
 
 
 def batched_with_spread(original, value: float, lengths, max_length, device, beams=1, spread=0.0):

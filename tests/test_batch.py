@@ -12,12 +12,12 @@ import time
 
 import pytest
 
-from itnews.clean import Clean
-from itnews.record import BATCH, InputError, Record, json_line, output
-from itnews.runner import run as run_chain
-from itnews.sinks import ParquetSink, open_sink
-from itnews.sources import Fields, open_source
-from itnews.summarise import SummaryOptions, summary_steps
+from itnews.core.record import BATCH, InputError, Record, json_line, output
+from itnews.core.runner import run as run_chain
+from itnews.core.sinks import ParquetSink, open_sink
+from itnews.core.sources import Fields, open_source
+from itnews.ingest.clean import Clean
+from itnews.summarise.steps import SummaryOptions, summary_steps
 
 from .conftest import CORPUS, REPO, run_cli
 
@@ -223,7 +223,7 @@ def test_bad_lines_and_records_become_errors_with_their_line_and_the_run_goes_on
 
 @pytest.mark.parametrize("batch_size", [1, 4])
 def test_an_article_the_model_chokes_on_becomes_an_error(extractive, tmp_path, monkeypatch, batch_size):
-    from itnews import extractive as extractive_module
+    from itnews.summarise import extractive as extractive_module
 
     corpus, out = tmp_path / "c.jsonl", tmp_path / "out.jsonl"
     write_corpus(corpus, 8)

@@ -5,9 +5,7 @@ import json
 
 import pytest
 
-from itnews.bench import BenchRun, bench, greedy_preset
-from itnews.presets import load_presets
-from itnews.random_models import (
+from itnews.bench.stand_ins import (
     SUMMARY_TOKENS,
     CorpusTokenizer,
     LengthForcer,
@@ -15,7 +13,9 @@ from itnews.random_models import (
     train_pieces,
     translation_lengths,
 )
-from itnews.seq2seq import Seq2SeqModel
+from itnews.bench.suite import BenchRun, bench, greedy_preset
+from itnews.summarise.presets import load_presets
+from itnews.summarise.seq2seq import Seq2SeqModel
 
 INPUTS = [
     "Il governo ha approvato la legge di bilancio.",

@@ -2,8 +2,8 @@
 
 import json
 
-from itnews.extractive import DEFAULT_WORDS, word_count
-from itnews.ingest import read_article
+from itnews.ingest.clean import read_article
+from itnews.summarise.extractive import DEFAULT_WORDS, word_count
 
 from .conftest import CORPUS
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from itnews.ctranslate2_model import SETTINGS_FILE, CTranslate2Model, convert, require_ctranslate2
-from itnews.presets import ModelUnavailable
-from itnews.random_models import CTranslate2LengthForcer
-from itnews.seq2seq import Seq2SeqModel
-from itnews.summarise import SummaryOptions
+from itnews.bench.stand_ins import CTranslate2LengthForcer
+from itnews.summarise.ctranslate2_model import SETTINGS_FILE, CTranslate2Model, convert, require_ctranslate2
+from itnews.summarise.presets import ModelUnavailable
+from itnews.summarise.seq2seq import Seq2SeqModel
+from itnews.summarise.steps import SummaryOptions
 from tests.conftest import CORPUS, TEST_COMMIT
 
 INPUTS = [
@@ -65,7 +65,7 @@ def test_a_model_is_converted_once_per_content(tiny_models, hf_home, tmp_path_fa
         raise AssertionError("converted again")
 
     with monkeypatch.context() as patched:
-        patched.setattr("itnews.ctranslate2_model.write_converted", must_not_convert)
+        patched.setattr("itnews.summarise.ctranslate2_model.write_converted", must_not_convert)
         assert convert(str(directory), str(directory)) == first
         assert CTranslate2Model.load(str(directory), "translate", "cpu").generate(INPUTS[:1])[0].text
     (directory / "config.json").write_text((directory / "config.json").read_text() + "\n")  # new content
@@ -77,7 +77,7 @@ def test_a_failed_conversion_leaves_nothing_behind(tiny_models, hf_home, monkeyp
     def disk_full(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("itnews.ctranslate2_model.fill_missing_tokens", disk_full)
+    monkeypatch.setattr("itnews.summarise.ctranslate2_model.fill_missing_tokens", disk_full)
     with pytest.raises(ModelUnavailable, match="cannot convert to CTranslate2: .*No space left"):
         convert(str(tiny_models / "bart"), str(tiny_models / "bart"))
     leftovers = [path for path in (hf_home / "ctranslate2").rglob("*") if path.is_file()]

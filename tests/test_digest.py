@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from itnews.clean import Clean
-from itnews.digest import build_stories
-from itnews.record import Record
+from itnews.core.record import Record
+from itnews.digest.build import build_stories
+from itnews.ingest.clean import Clean
 
 from .conftest import CORPUS
 

@@ -6,10 +6,11 @@ import unicodedata
 import numpy as np
 import pytest
 
-from itnews.bootstrap import BETTER, NO_DIFFERENCE, WORSE, bootstrap_ci, paired_bootstrap
-from itnews.evaluate import UnknownSystemError, build_system, load_summaries
-from itnews.record import InputError
-from itnews.rouge import ROUGE_TYPES, UnicodeTokenizer, score_pair
+from itnews.core.record import InputError
+from itnews.evaluate.bootstrap import BETTER, NO_DIFFERENCE, WORSE, bootstrap_ci, paired_bootstrap
+from itnews.evaluate.rouge import ROUGE_TYPES, UnicodeTokenizer, score_pair
+from itnews.evaluate.scores import load_summaries
+from itnews.evaluate.systems import UnknownSystemError, build_system
 
 from .conftest import CORPUS, EVAL_CORPUS
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from itnews.extractive import content_stems, select_sentences, summarise, word_count
+from itnews.summarise.extractive import content_stems, select_sentences, summarise, word_count
 
 SENTENCES = [
     "Il governo ha approvato la riforma delle pensioni dopo tre giorni di trattative con i sindacati.",

@@ -1,4 +1,4 @@
-"""The faithfulness guard: fact extraction (itnews.facts) and support checking (itnews.support)."""
+"""The faithfulness guard: fact extraction (itnews.facts.extract), support checks (itnews.facts.support)."""
 
 import json
 import random
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from itnews.facts import extract_facts
-from itnews.support import check_summary
+from itnews.facts.extract import extract_facts
+from itnews.facts.support import check_summary
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -293,7 +293,7 @@ SAMPLE = ("cronaca-02", "tecnologia-02", "cultura-03", "economia-02", "politica-
 
 @pytest.fixture(scope="module")
 def corpus():
-    from itnews.ingest import read_article
+    from itnews.ingest.clean import read_article
 
     items = []
     for entry in map(json.loads, (CORPUS / "index.jsonl").open(encoding="utf-8")):
@@ -304,7 +304,7 @@ def corpus():
 
 
 def test_extractive_summaries_of_corpus_articles_raise_no_flag(corpus):
-    from itnews.extractive import summarise
+    from itnews.summarise.extractive import summarise
 
     for record, article in corpus:
         for summary in (
@@ -359,7 +359,8 @@ def test_a_200k_character_text_is_checked_in_well_under_two_seconds():
 
 def test_importing_the_module_loads_no_heavy_library():
     heavy = "{'wordfreq', 'text_to_num', 'Stemmer', 'stop_words'}"
-    code = f"import sys, itnews.facts, itnews.support; print(sorted({heavy} & set(sys.modules)))"
+    modules = "itnews.facts.extract, itnews.facts.support"
+    code = f"import sys, {modules}; print(sorted({heavy} & set(sys.modules)))"
     assert (
         subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from itnews.guard import Guard, most_faithful
-from itnews.ingest import read_article
-from itnews.record import Record
+from itnews.core.record import Record
+from itnews.facts.guard import Guard, most_faithful
+from itnews.ingest.clean import read_article
 
 from .conftest import CORPUS
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from itnews.record import Record
-from itnews.sources import Fields, open_source
+from itnews.core.record import Record
+from itnews.core.sources import Fields, open_source
 
 from .conftest import CORPUS, run_cli
 
@@ -99,7 +99,7 @@ def test_a_fifo_or_a_device_is_refused_at_once(tmp_path, command):
 
 
 def test_one_huge_paragraph_under_the_limit_is_cleaned_in_seconds():
-    from itnews.clean import MAX_ARTICLE_CHARS, clean_record
+    from itnews.ingest.clean import MAX_ARTICLE_CHARS, clean_record
 
     words = ARTICLE.read_text(encoding="utf-8").split()
     paragraph = " ".join(words * (MAX_ARTICLE_CHARS // len(" ".join(words)) + 1))[
@@ -268,8 +268,8 @@ def test_every_input_row_gets_its_own_record_even_when_ids_collide_with_places(t
 
 
 def test_a_failed_final_rewrite_leaves_no_temporary_file_and_fails_loudly(tmp_path, monkeypatch):
-    from itnews import sinks
-    from itnews.sinks import JsonlSink
+    from itnews.core import sinks
+    from itnews.core.sinks import JsonlSink
 
     out = tmp_path / "out.jsonl"
     sink = JsonlSink(out)
@@ -292,7 +292,7 @@ def test_a_failed_final_rewrite_leaves_no_temporary_file_and_fails_loudly(tmp_pa
 def test_a_record_with_any_string_is_written_by_both_sinks(tmp_path):
     import pyarrow.parquet as pq
 
-    from itnews.sinks import JsonlSink, ParquetSink
+    from itnews.core.sinks import JsonlSink, ParquetSink
 
     strange = Record(id="x\ud800y", summary_it="a\x00b\u2028c", warnings=["\udcff"], checks={"k": "\ud801"})
     for sink in (JsonlSink(tmp_path / "o.jsonl"), ParquetSink(tmp_path / "o.parquet")):

@@ -2,9 +2,11 @@
 
 import pytest
 
-from itnews.clean import MAX_ARTICLE_CHARS, clean_record, split_blocks, split_sentences
-from itnews.ingest import decode_bytes, read_article
-from itnews.record import InputError, Record
+from itnews.core.record import InputError, Record
+from itnews.ingest.blocks import split_blocks
+from itnews.ingest.clean import MAX_ARTICLE_CHARS, clean_record, read_article
+from itnews.ingest.read import decode_bytes
+from itnews.ingest.sentences import split_sentences
 
 BODY = (
     "Il Consiglio comunale di Bologna ha approvato ieri sera il nuovo piano per la mobilità urbana. "

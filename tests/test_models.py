@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from itnews.ingest import read_article
-from itnews.presets import ModelUnavailable, architecture_config, load_presets, preset_for
-from itnews.seq2seq import (
+from itnews.core.steps import apply
+from itnews.ingest.clean import read_article
+from itnews.summarise.presets import ModelUnavailable, architecture_config, load_presets, preset_for
+from itnews.summarise.seq2seq import (
     BATCH_TOKENS,
     MAX_BATCH_SIZE,
     TRANSLATION_SPREAD,
@@ -14,8 +15,7 @@ from itnews.seq2seq import (
     length_sorted_batches,
     resolve_device,
 )
-from itnews.steps import apply
-from itnews.summarise import SummaryOptions, sentence_chunks, summary_steps
+from itnews.summarise.steps import SummaryOptions, sentence_chunks, summary_steps
 
 from .conftest import CORPUS, TEST_COMMIT
 

@@ -7,10 +7,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from itnews import summarise
 from itnews.cli import app
-from itnews.record import BATCH, INGEST, SUMMARY, Record, output, parquet_schema, view_fields
-from itnews.steps import Step, apply
+from itnews.core.record import BATCH, INGEST, SUMMARY, Record, output, parquet_schema, view_fields
+from itnews.core.steps import Step, apply
+from itnews.summarise import steps as summarise
 
 from .conftest import CORPUS, EVAL_CORPUS
 

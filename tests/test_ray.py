@@ -14,11 +14,11 @@ import pytest
 pytestmark = pytest.mark.ray
 ray = pytest.importorskip("ray")
 
-from itnews.clean import Clean  # noqa: E402
-from itnews.ray_runner import run_on_ray  # noqa: E402
-from itnews.sinks import open_sink  # noqa: E402
-from itnews.sources import Fields, open_source  # noqa: E402
-from itnews.summarise import SummaryOptions, summary_steps  # noqa: E402
+from itnews.core.sinks import open_sink  # noqa: E402
+from itnews.core.sources import Fields, open_source  # noqa: E402
+from itnews.engines.ray_data import run_on_ray  # noqa: E402
+from itnews.ingest.clean import Clean  # noqa: E402
+from itnews.summarise.steps import SummaryOptions, summary_steps  # noqa: E402
 
 from .conftest import CORPUS, REPO, run_cli  # noqa: E402
 from .test_batch import by_id, read_output, write_corpus  # noqa: E402
@@ -54,7 +54,7 @@ def test_a_worker_that_dies_once_and_a_record_that_fails_lose_nothing(local_ray,
     died = tmp_path / "died"
 
     def make_steps():  # pickled by value: the actors build it
-        from itnews.steps import Step
+        from itnews.core.steps import Step
 
         class DieOnceThenChokeOnN7(Step):
             def process(self, records):

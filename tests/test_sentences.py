@@ -1,4 +1,4 @@
-"""itnews.sentences: the project's Italian cases, linear time on long paragraphs, thread safety."""
+"""itnews.ingest.sentences: the project's Italian cases, linear time on long paragraphs, thread safety."""
 
 import sys
 import threading
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from itnews.sentences import split_sentences
+from itnews.ingest.sentences import split_sentences
 
 from .sentence_cases import CASES, paragraph
 

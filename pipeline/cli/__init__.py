@@ -1,9 +1,10 @@
 """The `itnews` command line: each command parses its options, then chooses a source, a chain of
-steps and a sink, and runs them (`itnews.runner`). The work itself is in the modules it calls.
+steps and a sink, and runs them (`itnews.core.runner`). The work itself is in the modules it calls.
 
 One module per command (or pair of commands): summarise.py (ingest, summarise), batch.py,
 evaluate.py (eval, check), digest.py, bench.py, models.py. This module holds the app and what the
-commands share: options, the summary chain, running it.
+commands share: options, the summary chain, running it. The top layer: it may import every folder,
+and none imports it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itnews.console import report
-from itnews.extractive import DEFAULT_WORDS, METHODS
+from itnews.core.console import report
+from itnews.summarise.extractive import DEFAULT_WORDS, METHODS
 
 if TYPE_CHECKING:
-    from itnews.summarise import SummaryOptions
+    from itnews.summarise.steps import SummaryOptions
 
 app = typer.Typer(
     help="Italian news summarisation: clean articles, summarise them in Italian and English, evaluate.",
@@ -145,7 +146,7 @@ def with_summary_options(command):
 
     @functools.wraps(command)
     def with_options(**values):
-        from itnews.summarise import SummaryOptions
+        from itnews.summarise.steps import SummaryOptions
 
         shared_values = {name: values.pop(name) for name in SUMMARY_OPTIONS}
         strict_lang = shared_values.pop("strict_lang")
@@ -165,9 +166,9 @@ def with_summary_options(command):
 def summary_chain(options: SummaryOptions, strict_lang: bool) -> list:
     """Clean, then the summary steps (their models load here); exit 1 with a one-line error when a
     model cannot be loaded."""
-    from itnews.clean import Clean
-    from itnews.presets import ModelUnavailable
-    from itnews.summarise import summary_steps
+    from itnews.ingest.clean import Clean
+    from itnews.summarise.presets import ModelUnavailable
+    from itnews.summarise.steps import summary_steps
 
     try:
         return [Clean(strict_lang), *summary_steps(options)]
@@ -178,7 +179,7 @@ def summary_chain(options: SummaryOptions, strict_lang: bool) -> list:
 
 def run_or_stop(source, chain, sink, **settings):
     """Run the chain; a second Ctrl-C (which stops at once) exits 130 with nothing more to say."""
-    from itnews.runner import run
+    from itnews.core.runner import run
 
     try:
         return run(source, chain, sink, **settings)

@@ -10,7 +10,7 @@ import typer
 from itnews.cli import app, finish, report, run_or_stop, summary_chain, with_summary_options
 
 if TYPE_CHECKING:
-    from itnews.summarise import SummaryOptions
+    from itnews.summarise.steps import SummaryOptions
 
 
 def run_ray_or_stop(source, options, strict_lang, sink, address, workers, gpus_per_worker, **settings):
@@ -18,9 +18,9 @@ def run_ray_or_stop(source, options, strict_lang, sink, address, workers, gpus_p
     import functools
     import importlib.util
 
-    from itnews.clean import Clean
-    from itnews.ray_runner import run_on_ray
-    from itnews.summarise import summary_steps
+    from itnews.engines.ray_data import run_on_ray
+    from itnews.ingest.clean import Clean
+    from itnews.summarise.steps import summary_steps
 
     if importlib.util.find_spec("ray") is None:
         report("error", "--engine ray", "Ray is not installed: pip install 'itnews[ray]'")
@@ -99,10 +99,10 @@ def batch(
     """Summarise a whole corpus into one file: streaming, resumable, a bad record never stops the run."""
     import shlex
 
-    from itnews.console import Progress
-    from itnews.record import InputError
-    from itnews.sinks import open_sink
-    from itnews.sources import Fields, open_source
+    from itnews.core.console import Progress
+    from itnews.core.record import InputError
+    from itnews.core.sinks import open_sink
+    from itnews.core.sources import Fields, open_source
 
     try:
         source = open_source(input_path, Fields(text=text_field, id=id_field, title=title_field), split)

@@ -9,7 +9,7 @@ import typer
 from itnews.cli import JsonFlag, app, report
 
 if TYPE_CHECKING:
-    from itnews.bench import BenchResult
+    from itnews.bench.suite import BenchResult
 
 
 # --- bench ----------------------------------------------------------------------------------
@@ -57,10 +57,10 @@ def bench_command(
 ) -> None:
     """Articles/s of the batch path against a model card's generate loop, on random-weight models of the
     presets' exact architectures (nothing is downloaded)."""
-    from itnews.bench import BenchRun, bench
-    from itnews.console import print_json
-    from itnews.presets import ModelUnavailable, load_presets
-    from itnews.record import InputError
+    from itnews.bench.suite import BenchRun, bench
+    from itnews.core.console import print_json
+    from itnews.core.record import InputError
+    from itnews.summarise.presets import ModelUnavailable, load_presets
 
     presets, defaults = load_presets()
     names = preset or [defaults["summariser"], defaults["translator"]]

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from itnews.cli import JsonFlag, app, report, run_or_stop, summary_chain, with_summary_options
-from itnews.record import json_line
+from itnews.core.record import json_line
 
 if TYPE_CHECKING:
-    from itnews.summarise import SummaryOptions
+    from itnews.summarise.steps import SummaryOptions
 
 
 @app.command()
@@ -50,11 +50,11 @@ def digest(
 ) -> None:
     """Group many outlets' articles into stories: one summary per story, sources named, and the
     figures the sources disagree on."""
-    from itnews.console import print_json, report_failed
-    from itnews.digest import build_stories, summarise_stories
-    from itnews.record import InputError
-    from itnews.runner import Collect
-    from itnews.sources import Fields, digest_source
+    from itnews.core.console import print_json, report_failed
+    from itnews.core.record import InputError
+    from itnews.core.runner import Collect
+    from itnews.core.sources import Fields, digest_source
+    from itnews.digest.build import build_stories, summarise_stories
 
     fields = Fields(text=text_field, id=id_field, title=title_field, outlet=source_field, date=date_field)
     try:
@@ -79,7 +79,7 @@ def digest(
         if out is not None:
             Path(out).write_bytes(b"".join(json_line(line) for line in lines))
         if report_path is not None:
-            from itnews.digest_report import render
+            from itnews.digest.report import render
 
             Path(report_path).write_text(render(stories, articles), encoding="utf-8")
     except OSError as err:

@@ -46,8 +46,8 @@ def eval_command(
     ] = False,
 ) -> None:
     """ROUGE-1/2/L/Lsum with 95% bootstrap CIs, of a predictions file or of systems run on the corpus."""
-    from itnews import evaluate
-    from itnews.record import InputError
+    from itnews.core.record import InputError
+    from itnews.evaluate.systems import UnknownSystemError
 
     mode = "compat" if compat else "unicode"
     if (predictions is None) == (system is None):
@@ -62,18 +62,18 @@ def eval_command(
     except InputError as err:
         report("error", err.item, err.reason)
         raise typer.Exit(1) from None
-    except evaluate.UnknownSystemError as err:
+    except UnknownSystemError as err:
         raise typer.BadParameter(str(err), param_hint="--system") from None
 
 
 def score_predictions(predictions: str, references: str, mode: str, as_json: bool) -> None:
-    from itnews import evaluate
-    from itnews.console import print_json
-    from itnews.record import InputError
-    from itnews.report import missing_warnings, print_scores_table
+    from itnews.core.console import print_json
+    from itnews.core.record import InputError
+    from itnews.evaluate.report import missing_warnings, print_scores_table
+    from itnews.evaluate.scores import evaluate, load_summaries
 
-    reference_summaries = evaluate.load_summaries(references)
-    scored = evaluate.evaluate(evaluate.load_summaries(predictions), reference_summaries, mode=mode)
+    reference_summaries = load_summaries(references)
+    scored = evaluate(load_summaries(predictions), reference_summaries, mode=mode)
     if all(scores is None for scores in scored.languages.values()):
         raise InputError(
             predictions, f"no id has both a prediction and a reference in {references}: nothing to score"
@@ -92,27 +92,28 @@ def score_systems(names, references: str, corpus: str, mode: str, report_path: s
     import datetime
     import shlex
 
-    from itnews import evaluate
-    from itnews.clean import Clean
-    from itnews.console import print_json, report_failed
-    from itnews.presets import ModelUnavailable
-    from itnews.report import missing_warnings, print_systems_table, render_markdown
-    from itnews.runner import Collect
-    from itnews.sources import index_source
+    from itnews.core.console import print_json, report_failed
+    from itnews.core.runner import Collect
+    from itnews.core.sources import index_source
+    from itnews.evaluate.report import missing_warnings, print_systems_table, render_markdown
+    from itnews.evaluate.scores import load_summaries
+    from itnews.evaluate.systems import build_systems, evaluate_systems
+    from itnews.ingest.clean import Clean
+    from itnews.summarise.presets import ModelUnavailable
 
     try:
-        systems = evaluate.build_systems(names)
+        systems = build_systems(names)
     except ModelUnavailable as err:
         report("error", err.name, err.reason)
         raise typer.Exit(1) from None
-    reference_summaries = evaluate.load_summaries(references)
+    reference_summaries = load_summaries(references)
     cleaned = Collect()
     run_or_stop(index_source(corpus), [Clean()], cleaned)
     for record in cleaned.records:
         if not record.ok:
             report_failed(record)
     failed = not all(record.ok for record in cleaned.records)
-    evaluations = evaluate.evaluate_systems(systems, cleaned.records, reference_summaries, mode=mode)
+    evaluations = evaluate_systems(systems, cleaned.records, reference_summaries, mode=mode)
     for evaluation in evaluations:
         for warning in missing_warnings(evaluation):
             report("warning", evaluation.system, warning)
@@ -150,12 +151,12 @@ def check(
 ) -> None:
     """Check that every figure, date and name of each summary is in its article. Exit 0 when every
     fact is supported, 1 when any is not (or an input is bad): a gate for someone's CI."""
-    from itnews.clean import Clean
-    from itnews.console import CheckPrinter
-    from itnews.evaluate import load_summaries
-    from itnews.guard import AttachSummaries, Guard
-    from itnews.record import InputError
-    from itnews.sources import paths_source
+    from itnews.core.console import CheckPrinter
+    from itnews.core.record import InputError
+    from itnews.core.sources import paths_source
+    from itnews.evaluate.scores import load_summaries
+    from itnews.facts.guard import AttachSummaries, Guard
+    from itnews.ingest.clean import Clean
 
     try:
         loaded = load_summaries(summaries)

@@ -18,7 +18,7 @@ def models_list() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from itnews.presets import is_cached, load_presets
+    from itnews.summarise.presets import is_cached, load_presets
 
     presets, defaults = load_presets()
     table = Table("preset", "task", "hub id", "parameters", "licence", "cached")
@@ -40,7 +40,7 @@ def models_info(name: Annotated[str, typer.Argument(help="A preset name.")]) -> 
     """Everything a preset sets: languages, limits, dtype, generation settings, licence, notes."""
     from dataclasses import asdict
 
-    from itnews.presets import is_cached, load_presets
+    from itnews.summarise.presets import is_cached, load_presets
 
     presets, _ = load_presets()
     if name not in presets:
@@ -55,7 +55,7 @@ def models_info(name: Annotated[str, typer.Argument(help="A preset name.")]) -> 
 @models_app.command("pull")
 def models_pull(names: Annotated[list[str], typer.Argument(help="Presets or hub ids to download.")]) -> None:
     """Download models into the Hugging Face cache (needs a network), for later offline use."""
-    from itnews.presets import pull
+    from itnews.summarise.presets import pull
 
     for_each_model(names, pull)
 
@@ -66,7 +66,7 @@ def models_convert(
 ) -> None:
     """Convert models for --backend ctranslate2 (done on first use otherwise): once per model
     revision, into $HF_HOME/ctranslate2 beside the Hugging Face cache. Prints each folder."""
-    from itnews.ctranslate2_model import convert_by_name
+    from itnews.summarise.ctranslate2_model import convert_by_name
 
     for_each_model(names, convert_by_name)
 
@@ -74,7 +74,7 @@ def models_convert(
 def for_each_model(names: list[str], action) -> None:
     """``name: folder`` for each model ``action`` succeeds on, a one-line error for each it cannot do;
     exit 1 if any failed."""
-    from itnews.presets import ModelUnavailable
+    from itnews.summarise.presets import ModelUnavailable
 
     failed = False
     for name in names:

@@ -1,0 +1,4 @@
+"""Core machinery every command runs on: the `Record`, the step contract, the local runner,
+sources, sinks, input files and the console.
+
+Imports nothing else of itnews: every other folder builds on this one."""

@@ -1,0 +1,4 @@
+"""Engines: runners other than the local one (`itnews.core.runner`) that run the same steps;
+`ray_data` runs them on Ray Data (`itnews batch --engine ray`).
+
+May import the layers below: `itnews.summarise`, `itnews.facts`, `itnews.ingest`, `itnews.core`."""
