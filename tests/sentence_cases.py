@@ -2,9 +2,11 @@
 
 The input paragraph is the sentences joined by single spaces (as `ingest.split_blocks` leaves
 paragraphs), so every case states its input and its answer at once. The sentences are the
-project's own. A quotation in paired marks («…», “…”, "…", (…)) stays in one sentence even when
-it holds several, as pysbd has always done here: a summary sentence then never opens a quote it
-does not close. Cases a careful human reader would split two ways are left out, not marked xfail.
+project's own. A short quotation in paired marks («…», “…”, "…", (…)) stays in one sentence even
+when it holds several, so a summary sentence does not open a quote it does not close; a long one
+(more than a dozen words), an unclosed one or a straight quote that cannot be paired is split at
+its sentence ends like running text, as real news needs (eval/SEGMENTATION.md). Cases a careful
+human reader would split two ways are left out, not marked xfail.
 
 Used by tests/test_sentences.py and by eval/segmenters.py, which scores candidate segmenters on it.
 """
@@ -147,6 +149,9 @@ CASES: list[list[str]] = [
     ["Via S. Francesco è chiusa al traffico fino a lunedì.", "Le deviazioni sono segnalate."],
     ["Il direttore è C. F. Bassani, nominato a gennaio.", "Resterà in carica quattro anni."],
     ["Il ristorante è in v. Roma 12.", "Apre solo a cena."],
+    ["Il poeta T.S. Eliot visse a Londra.", "Morì nel 1965."],
+    ["«Non so se ci sia tempo per tutto e per tutti, né se ce ne sarà ancora.", "Ma c'è.", "E lo useremo»."],
+    ["Il rapporto è stato pubblicato negli U.S.A.", "In Italia uscirà a marzo."],
     ["Chi è G. Conte, l'avvocato diventato premier"],
     # --- numbers, times and dates ------------------------------------------------------------
     ["Il debito ha raggiunto 1.234,5 miliardi di euro.", "È un nuovo record."],
@@ -186,6 +191,7 @@ CASES: list[list[str]] = [
     ["Il verbale recita: «Il consiglio [...] delibera all'unanimità».", "Il testo integrale è online."],
     ["Dopo tre ore di attesa… la delusione.", "Il concerto è stato annullato."],
     ["...e alla fine ha vinto lui.", "Nessuno se lo aspettava."],
+    ["La citazione è «Ei fu [...]» (Manzoni).", "La conoscono tutti."],
     ["Non so se sia giusto...", "Forse sì.", "Lo vedremo."],
     ["Mancano ancora i soldi…", "E il tempo stringe."],
     [
@@ -219,7 +225,7 @@ CASES: list[list[str]] = [
     ["“Non è il momento”.", "Con queste parole il premier ha chiuso la questione."],
     ["Il sindaco ha detto «sì» e la sala ha applaudito."],
     ["La sentenza parla di «colpa grave».", "La difesa farà appello."],
-    # a quotation of several sentences stays whole
+    # a short quotation of several sentences stays whole
     ["«Siamo pronti. Partiamo domani», ha annunciato il capitano."],
     ["Il sindaco ha risposto: «Non ci sono fondi. Lo sappiamo tutti».", "La seduta è finita."],
     ["«Chi pagherà la manutenzione? Nessuno lo sa», dice la portavoce.", "Il Comune tace."],
@@ -228,6 +234,33 @@ CASES: list[list[str]] = [
     ["La lettera si chiude così: “Non ci arrenderemo. Mai”.", "È firmata da cento sindaci."],
     ['Il ministro ha scritto: "Non firmo. Non è il mio compito".', "Il decreto resta fermo."],
     ["«Ho filmato l'ultimo giro. Lo guarderò per mesi», dice Tommaso.", "Ha sedici anni."],
+    # a long quotation is split at its sentence ends, whatever its marks
+    [
+        "«Abbiamo lavorato per mesi a questo accordo con tutte le parti sociali e con le regioni.",
+        "Adesso tocca al Parlamento approvarlo senza stravolgerlo», ha detto la ministra.",
+    ],
+    [
+        'Il sindaco ha detto che "il ponte sarà riaperto entro la fine del mese, se i collaudi vanno bene.',
+        'Non ci saranno altri rinvii", ha aggiunto.',
+        "I commercianti restano scettici.",
+    ],
+    [
+        "La lettera dei medici è netta: “Mancano infermieri in tutti i reparti da almeno due anni.",
+        "Così non si può andare avanti”.",
+        "La Regione non ha risposto.",
+    ],
+    # straight quotes that cannot be paired protect nothing
+    ['Il sindaco ha scritto: "Il ponte resterà chiuso fino a lunedì.', "Le scuole riapriranno regolarmente."],
+    [
+        'Il progetto è stato approvato dalla giunta".',
+        "Ora passa al consiglio.",
+        '"Siamo soddisfatti", dice l\'assessore.',
+    ],
+    [
+        '"La strada è chiusa.',
+        '"I lavori finiranno a maggio", ha detto il tecnico.',
+        "Il Comune conferma.",
+    ],
     # --- questions and exclamations ----------------------------------------------------------
     ["Che cosa succederà ora?", "Nessuno lo sa!", "Intanto si aspetta."],
     ["Chi pagherà i danni?", "Il Comune o la Regione?", "La risposta non c'è ancora."],
@@ -260,6 +293,7 @@ CASES: list[list[str]] = [
     ["1. Il candidato deve essere maggiorenne.", "2. Deve risiedere in Toscana."],
     ["a) la domanda va presentata online; b) il termine è il 30 aprile."],
     ["3) Il rinnovo dei contratti pubblici, fermo dal 2021."],
+    ["Le fasi sono tre: 1. la domanda; 2. la verifica; 3. Il ricorso al giudice, se serve."],
     ["Il piano prevede: a) nuovi asili; b) più borse di studio.", "Il costo è di 2 miliardi."],
     ["Riduzione dell'Irpef per i redditi medi"],
     ["– più treni regionali nelle ore di punta;"],
@@ -298,4 +332,8 @@ CASES: list[list[str]] = [
     ["Il corteo è partito da p.zza Garibaldi alle 15.", "Ha attraversato il centro senza incidenti."],
     ["Ha piovuto per tre giorni di fila.", "Il fiume è uscito dagli argini a Faenza."],
     ["Il sindaco si è dimesso."],
+    # --- a sentence in lower case (text cut from other text) ---------------------------------
+    ["Il fiume è uscito dagli argini.", "la piena ha raggiunto Faenza nella notte."],
+    ["Lo studio cita i dati dell'ist. nazionale di statistica."],
+    ["Servono tende, sacchi ecc. e molta pazienza."],
 ]

@@ -329,6 +329,47 @@ def test_save_to_disk_datasets_and_their_splits(extractive, tmp_path):
         open_source(str(tmp_path / "splits"), Fields(), "train")
 
 
+def test_replacement_characters_get_one_outcome_from_every_input_kind(extractive, tmp_path):
+    """A few U+FFFD: kept, with a warning that counts them; mostly U+FFFD: an error record. The same
+    from article files, JSONL, CSV, Parquet and a saved dataset."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datasets import Dataset
+
+    texts = {
+        "damaged": "Il sindaco ha detto che la citt\ufffd avr\ufffd presto una nuova linea del tram.",
+        "garbage": "\ufffd" * 60 + " Il sindaco.",
+    }
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    with (tmp_path / "rows.jsonl").open("w", encoding="utf-8") as file:
+        file.writelines(json.dumps({"id": name, "text": text}) + "\n" for name, text in texts.items())
+    with (tmp_path / "rows.csv").open("w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows([["id", "text"], *texts.items()])
+    columns = {"id": list(texts), "text": list(texts.values())}
+    pq.write_table(pa.table(columns), tmp_path / "rows.parquet")
+    Dataset.from_dict(columns).save_to_disk(str(tmp_path / "dataset"))
+
+    outcomes = set()
+    for number, source in enumerate(["files", "rows.jsonl", "rows.csv", "rows.parquet", "dataset"]):
+        out = tmp_path / f"out{number}.jsonl"
+        run(extractive, tmp_path / source, out)
+        records = {record["id"].removesuffix(".txt"): record for record in read_output(out)}
+        damaged, garbage = records["damaged"], records["garbage"]
+        assert damaged["status"] == "ok" and "citt\ufffd" in damaged["summary_it"], source
+        (warning,) = [w for w in damaged["warnings"] if "U+FFFD" in w]
+        assert garbage["status"] == "error", source
+        outcomes.add((warning, garbage["error"].split(": ", 1)[1]))
+    assert len(outcomes) == 1
+    ((warning, error),) = outcomes
+    assert warning.startswith("2 replacement characters (U+FFFD) in the text")
+    assert error.startswith("60 replacement characters (U+FFFD), 86% of the text")
+
+
 def test_an_input_that_is_neither_a_file_nor_a_dataset_is_one_error_line(cli, tmp_path):
     out = str(tmp_path / "out.jsonl")
     missing = cli("batch", str(tmp_path / "missing.jsonl"), "--out", out)

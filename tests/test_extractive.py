@@ -81,6 +81,26 @@ def test_short_fragments_are_not_chosen_when_real_sentences_exist():
     assert 0 not in select_sentences(sentences, 200)
 
 
+HEADING = "La riforma delle pensioni spiegata punto per punto"  # long enough to be taken as a sentence
+
+
+def test_headings_are_never_chosen_when_there_are_sentences():
+    sentences = [SENTENCES[0], HEADING, *SENTENCES[1:]]
+    assert 1 in select_sentences(sentences, 200)  # unmarked, it is a sentence like the others
+    assert 1 not in select_sentences(sentences, 200, headings=[1])
+    assert HEADING not in summarise(sentences, "extractive", 200, headings=[1])
+
+
+def test_lead_k_skips_headings():
+    sentences = [HEADING, *SENTENCES]
+    assert summarise(sentences, "lead2", headings=[0]) == " ".join(SENTENCES[:2])
+
+
+def test_text_of_headings_only_is_summarised_by_its_first():
+    assert summarise([HEADING, "Le reazioni dei sindacati"], "extractive", headings=[0, 1]) == HEADING
+    assert summarise([HEADING], "lead3", headings=[0]) == HEADING
+
+
 def test_target_far_below_any_sentence_gives_the_best_single_sentence():
     assert len(select_sentences(SENTENCES, 5)) == 1
 

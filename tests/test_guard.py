@@ -148,3 +148,22 @@ def test_an_empty_or_wrong_language_summary_is_a_warning_not_a_failure():
     assert record.ok and record.checks["faithfulness"]["it"] is None
     assert record.warnings[0] == "it summary is empty"
     assert record.warnings[1].startswith("en summary looks like 'it'")
+
+
+def test_the_guard_accepts_demonyms_acronyms_and_plurals_and_flags_a_changed_country():
+    record = Record(
+        id="onu",
+        source="onu.txt",
+        lang="it",
+        title="L'Onu e il governo francese",
+        text="L'Onu ha chiesto al governo francese di fermare la vendita di GPU alla Russia entro il "
+        "25 settembre.",
+    )
+    record.summary_it = (
+        "Le Nazioni Unite chiedono alla Francia di fermare la vendita di GPU a Mosca entro il 25/9."
+    )
+    record.summary_en = "The UN asked the French government to stop selling GPUs to Germany by September 25."
+    Guard()([record])
+    checks = record.checks["faithfulness"]
+    assert checks["it"]["unsupported"] == []
+    assert checks["en"]["unsupported"] == [{"text": "Germany", "kind": "name"}]

@@ -128,6 +128,7 @@ def test_headings_are_kept_as_sentences():
         f"{BODY}\n\nLe reazioni dell'opposizione\n\nLa minoranza ha votato contro il piano."
     )
     assert "Le reazioni dell'opposizione" in article.sentences
+    assert [article.sentences[i] for i in article.headings] == ["Le reazioni dell'opposizione"]
 
 
 def test_first_headline_line_becomes_the_title():

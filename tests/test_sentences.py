@@ -1,4 +1,4 @@
-"""itnews.ingest.sentences: the project's Italian cases, linear time on long paragraphs, thread safety."""
+"""itnews.ingest.sentences: the project's Italian cases, glued sentences, linear time, thread safety."""
 
 import sys
 import threading
@@ -30,6 +30,46 @@ def test_sentences_are_stripped_slices_of_the_input():
     ]
 
 
+GLUED = {  # a scraper dropped the space after the stop
+    "after a word": (
+        "La gara si è chiusa con la doppietta Mercedes.Nona e decima partiranno le Ferrari.",
+        ["La gara si è chiusa con la doppietta Mercedes.", "Nona e decima partiranno le Ferrari."],
+    ),
+    "after a closing quote": (
+        "Lo ha scritto 'Repubblica'.In base a quanto si apprende, la perquisizione è finita.",
+        ["Lo ha scritto 'Repubblica'.", "In base a quanto si apprende, la perquisizione è finita."],
+    ),
+    "after a question mark": (
+        "Chi ha vinto?La squadra di casa, per un punto.",
+        ["Chi ha vinto?", "La squadra di casa, per un punto."],
+    ),
+    "beside decimals": (
+        "Il Pil è salito del 3.5 per cento.Nel 2025 saranno creati 1.000 posti.",
+        ["Il Pil è salito del 3.5 per cento.", "Nel 2025 saranno creati 1.000 posti."],
+    ),
+}
+
+NOT_GLUED = {  # stops inside a token that are not sentence ends
+    "company form": "La Marini S.p.A. ha chiuso il bilancio in utile.",
+    "dotted acronym": "Il volo per gli U.S.A. parte alle nove.",
+    "domain": "Il libro si ordina su Amazon.com e arriva in due giorni.",
+    "capitalised domain": "Le foto sono su Flickr.Com da ieri.",
+    "url": "Il bando è su https://www.comune.example.it/Bandi/Delibera.Finale da lunedì.",
+    "e-mail": "Le domande vanno a mario.Rossi@example.it entro venerdì.",
+    "decimals": "Il tasso è salito al 3.5 e i posti sono 1.000 in tutto.",
+}
+
+
+@pytest.mark.parametrize(("text", "sentences"), GLUED.values(), ids=GLUED.keys())
+def test_glued_sentences_are_split(text, sentences):
+    assert split_sentences(text) == sentences
+
+
+@pytest.mark.parametrize("text", NOT_GLUED.values(), ids=NOT_GLUED.keys())
+def test_stops_inside_names_addresses_and_numbers_do_not_split(text):
+    assert split_sentences(text) == [text]
+
+
 def prose(chars: int) -> str:
     text = " ".join(paragraph(case) for case in CASES)
     return " ".join([text] * (chars // len(text) + 1))[:chars]
@@ -45,7 +85,7 @@ def best_seconds(text: str, runs: int = 3) -> float:
 
 
 def test_time_grows_linearly_with_paragraph_length():
-    """Ten times the text should take ~10 times as long (~0.03 s for 190,000 characters on a
+    """Ten times the text should take ~10 times as long (~0.05 s for 190,000 characters on a
     shared 2-core machine); quadratic growth would take ~100 times. The bounds leave room for noise."""
     short, long = best_seconds(prose(LONG_CHARS // 10)), best_seconds(prose(LONG_CHARS))
     assert long < 10
@@ -62,6 +102,8 @@ DEGENERATE = {  # inputs that make backtracking or rescanning splitters quadrati
     "unclosed": "« Fine. " * (LONG_CHARS // 8),
     "titles": "dott. " * (LONG_CHARS // 6),
     "ellipses": "… A " * (LONG_CHARS // 4),
+    "glued": "ab.Cd" * (LONG_CHARS // 5),
+    "straight-quotes-glued": '"a."B ' * (LONG_CHARS // 6),
 }
 
 

@@ -61,7 +61,9 @@ def model_inputs(article, role: str, preset) -> list[str]:
 
     text = " ".join(article.sentences)
     if role == "translate":
-        return split_sentences(extractive.summarise(article.sentences, headline=article.title))
+        return split_sentences(
+            extractive.summarise(article.sentences, headline=article.title, headings=article.headings)
+        )
     if role == "instruct":
         return [preset.prompt_it.format(text=text), preset.prompt_en.format(text=text)]
     return [text]

@@ -53,6 +53,8 @@ class Record:
     title: str | None = field(default=None, metadata=views(INGEST))
     text: str | None = field(default=None, metadata=views(INGEST))  # cleaned: blocks split by blank lines
     sentences: list[str] = field(default_factory=list, metadata=views(INGEST))
+    # Which of the sentences are headings and subtitles (their indexes): never summary sentences.
+    headings: list[int] = field(default_factory=list, metadata=views())
     lang: str | None = field(default=None, metadata=views(INGEST))  # detected, e.g. "it"
     source: str = field(default="", metadata=views(INGEST))  # a path, "stdin", or "file.jsonl:12"
     path: str | None = field(default=None, metadata=views())  # an article file still to read ("-": stdin)

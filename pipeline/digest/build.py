@@ -117,7 +117,7 @@ def choose_sentences(articles: list[Record], words: int, aligned: list[dict]) ->
         (position, order, sentence, article.id)
         for order, article in enumerate(articles)
         for position, sentence in enumerate(article.sentences)
-        if word_count(sentence) >= MIN_WORDS
+        if word_count(sentence) >= MIN_WORDS and position not in article.headings
     ] or [(0, order, a.sentences[0], a.id) for order, a in enumerate(articles) if a.sentences][:1]
     if not candidates:
         return []

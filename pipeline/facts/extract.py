@@ -22,7 +22,9 @@ def extract_facts(text: str, lang: str) -> list[Fact]:
     """All checkable facts of ``text`` (in ``lang``: "it", "en"; others get the English rules)."""
     if not text:
         return []
-    found = figures(text, lang)
+    named = names(text, lang)
+    known = [(n.start, n.end) for n in named if "_" in n.value]  # "Formula 1", "G7": no figure inside
+    found = [f for f in figures(text, lang) if not any(s <= f.start and f.end <= e for s, e in known)]
     spans = [(f.start, f.end) for f in found]  # "USD" in "38 miliardi di USD" is no name
-    found += [n for n in names(text, lang) if not any(s < n.end and n.start < e for s, e in spans)]
+    found += [n for n in named if not any(s < n.end and n.start < e for s, e in spans)]
     return sorted(found, key=lambda f: f.start)

@@ -1,14 +1,17 @@
 """Names in Italian and English text: people, organisations, places, products, as facts.
 
 Proper-name sequences ("Sam Altman", "Banca d'Italia", "Cassa Depositi e Prestiti"), acronyms in
-any case (AWS, Aws), CamelCase names (OpenAI), with elisions and articulated prepositions stripped
-("dell'OpenAI", "all'Aws"). A lone capitalised word at a sentence start is a name only when its stem
-is no common word's (wordfreq's word lists, PyStemmer). `itnews.facts.extract.extract_facts` gives
-these with the figures; the aliases table maps the frequent names whose Italian and English forms
-differ.
+any case (AWS, Aws) and their English plurals (GPUs: GPU), CamelCase names (OpenAI), with elisions
+and articulated prepositions stripped ("dell'OpenAI", "all'Aws"). A lone capitalised word at a
+sentence start is a name only when its stem is no common word's (wordfreq's word lists, PyStemmer).
+The known names of several words of `itnews.facts.aliases` ("Unione europea", "Formula 1") are
+found with their lower-case words and digits and are one token of their name's key. Each name's
+key is what `itnews.facts.support` looks up, through the aliases, in the article.
+`itnews.facts.extract.extract_facts` gives these with the figures.
 
 Libraries:
-- wordfreq's small word lists (Zipf >= 3, 12 ms to load) and PyStemmer tell a common word from a
+- wordfreq's small word lists (Zipf >= 3; 90 ms to load both, and 73 ms their stems, once per
+  process: eval/PARAPHRASE.md) and PyStemmer tell a common word from a
   name: a lone capitalised word at a sentence start ("Ricercatori", "Restorers") is a name only
   when its stem is no common word's, and `itnews.facts.support` skips descriptors ("Corridor",
   "Prize").
@@ -20,10 +23,13 @@ Libraries:
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
 
+from itnews.core.cache import cached_json
+from itnews.facts.aliases import aliases, phrase_pattern
 from itnews.facts.fact import MONTH_NUMBER, WEEKDAYS, Fact, fold
 
 ELISIONS = frozenset({"l", "all", "dell", "nell", "dall", "sull", "coll", "un", "quest", "quell", "c", "s",
@@ -32,75 +38,107 @@ CONNECTORS = frozenset({"di", "del", "della", "dello", "dei", "degli", "delle", 
                         "the", "von", "van", "der", "y"})  # fmt: skip
 AND_WORDS = frozenset({"e", "ed", "and", "&"})
 SENTENCE_START = frozenset('.!?…\n«“"–—•*')
-# Frequent news names whose Italian and English forms differ, one group of folded tokens between
-# bars, several-word names joined by "_". No library maps them offline (Wikidata's labels would,
-# from a multi-gigabyte dump); the places and bodies Italian news names most often fit a short
-# table, and the name tokens it misses may still match by stem (itnews.facts.support).
-ALIAS_GROUPS = """
-roma rome | milano milan | napoli naples | firenze florence | venezia venice | torino turin
-genova genoa | padova padua | mantova mantua | siracusa syracuse | sicilia sicily | sardegna sardinia
-toscana tuscany | lombardia lombardy lombardo lombarda | piemonte piedmont | puglia apulia
-appennino appennini appenninico apennine apennines | alpi alps | vaticano vatican | bruxelles brussels
-italia italy italian italiano italiana italiani italiane | europa europe european europeo europea ue eu
-francia france french francese | germania germany german tedesco | spagna spain spanish spagnolo
-stati_uniti united_states usa statunitense statunitensi american americano americani americana
-regno_unito united_kingdom uk britain | bce ecb banca_centrale_europea european_central_bank | fmi imf
-onu united_nations nazioni_unite | senato senate | camera chamber | parigi paris | londra london
-berlino berlin | mosca moscow | ucraina ukraine | russia russian | cina china | grecia greece
-olimpiadi olimpico olimpica olympics olympic | svizzera switzerland swiss | gran_premio grand_prix
-"""
-ALIASES = {t: frozenset(g.split()) for g in ALIAS_GROUPS.replace("\n", "|").split("|") for t in g.split()}
-GAZETTEER = frozenset(ALIASES)
-
-
 UPPER = "".join(c for c in map(chr, range(0x250)) if c.isupper())
 _TOKEN = rf"[{UPPER}]\w*(?:['’][{UPPER}]\w*|-\w+)*"
-_LINK = rf"[ \t]+(?:{'|'.join(CONNECTORS | AND_WORDS)})[ \t]+|[ \t]+d(?:ell)?['’]|[ \t]+"
+_CONNECTOR = "|".join(CONNECTORS | AND_WORDS)
+_LINK = rf"(?:[ \t]+(?:{_CONNECTOR})){{1,2}}[ \t]+|[ \t]+d(?:ell)?['’]|[ \t]+"  # "Summit of the Future"
 NAME_PATTERN = re.compile(rf"(?<!\w){_TOKEN}(?:(?:{_LINK}){_TOKEN})*")
 NAME_PART = re.compile(rf"d(?:ell)?['’]|{_TOKEN}|\S+")
 NAME_SPLIT = re.compile(r"[\W_]+")
+CAPITALISED_WORD = re.compile(rf"(?<!\w)[{UPPER}]\w*")
+ACRONYM_PLURAL = re.compile(rf"(?<!\w)([{UPPER}]{{2,}})s(?!\w)")  # English "GPUs", "NGOs"
+PHRASE_WINDOW = 100  # characters: the longest known name of several words has 70
 
 
 def names(text: str, lang: str) -> list[Fact]:
-    """Capitalised proper-name sequences, connectors inside kept in the span ("Banca d'Italia")."""
+    """Capitalised proper-name sequences, connectors inside kept in the span ("Banca d'Italia"), and
+    the known names of several words, lower-case words included ("Unione europea"), each one token
+    of the name it is in ("Gran Premio d'Italia": gran_premio italia)."""
     stops = stop_words(lang)
+    phrases = known_phrases(text)
+    starts = [start for start, _, _ in phrases]
+
+    def phrase_at(position: int) -> tuple[int, int, str] | None:
+        i = bisect.bisect_right(starts, position) - 1  # the phrases are in text order, apart
+        return phrases[i] if i >= 0 and position < phrases[i][1] else None
+
     candidates = []  # (cleaned tokens with their offsets, whether the first starts a sentence)
     for match in NAME_PATTERN.finditer(text):
         if match[0].isalpha():  # one plain word, most matches: "Il", "Secondo", "Faenza"
             word = match[0].lower()
-            if len(word) > 1 and word not in stops and word not in WEEKDAYS and word not in MONTH_NUMBER:
+            kept = word not in stops or _acronym_or_known(match[0], match.start(), phrase_at)
+            if len(word) > 1 and word not in WEEKDAYS and word not in MONTH_NUMBER and kept:
                 candidates.append(([(match[0], match.start())], _is_sentence_start(text, match.start())))
             continue
         parts = [(m[0], match.start() + m.start()) for m in NAME_PART.finditer(match[0])]
         initial = _is_sentence_start(text, match.start())
-        while parts and fold(parts[0][0]) in stops and not _known_pair(parts):  # "Il Napoli", "Tra Francia"
-            parts.pop(0)
+        while parts and fold(parts[0][0]) in stops and not _acronym_or_known(*parts[0], phrase_at):
+            parts.pop(0)  # "Il Napoli", "Tra Francia"
             initial = False
-        for group in _split_at_and(parts):
+        for group in _split_at_and(parts, phrase_at):
             tokens = [(c, s + max(t.find(c), 0)) for t, s in group if (c := _clean_token(t))]
             # only a name's first word can start a sentence: "A Faenza" does not make Faenza common
             if tokens:
                 candidates.append((tokens, initial and tokens[0][1] == match.start()))
     mid_sentence = {fold(t) for tokens, initial in candidates for t, _ in tokens[int(initial) :]}
-    facts = []
+    facts, merged = [], set()
     for tokens, initial in candidates:
-        if initial and len(tokens) == 1 and not _looks_like_name(tokens[0][0], lang, mid_sentence):
+        if initial and not phrase_at(tokens[0][1]) and not _looks_like_name(tokens[0][0], lang, mid_sentence):
+            if len(tokens) == 1:
+                continue  # a lone common word opening a sentence: "Ricercatori", "Restorers"
+            if len(tokens) > 2:  # a common word before a full name: "Meteorologist Lorenzo Tedici"
+                tokens = tokens[1:]  # (a name of two stays whole: "Villa Giulia")
+        keys, start, end = [], tokens[0][1], 0
+        for token, position in tokens:
+            if phrase := phrase_at(position):
+                if phrase not in merged:
+                    keys.append(phrase[2])
+                    merged.add(phrase)
+                start, end = min(start, phrase[0]), max(end, phrase[1])
+            else:
+                keys += name_tokens(_singular(token))
+                end = max(end, position + len(token))
+        if keys:
+            facts.append(Fact(text[start:end], "name", " ".join(keys), None, False, start, end))
+    facts += [
+        Fact(text[s:e], "name", key, None, False, s, e) for s, e, key in phrases if (s, e, key) not in merged
+    ]
+    return sorted(facts, key=lambda f: f.start)
+
+
+def known_phrases(text: str) -> list[tuple[int, int, str]]:
+    """Start, end and key of the known names of several words (aliases.toml) that start with a
+    capital: Italian writes "Unione europea", "Banca centrale europea" with lower-case words."""
+    table = aliases().phrases
+    found: list[tuple[int, int, str]] = []
+    for match in CAPITALISED_WORD.finditer(text):
+        first = match[0].lower()
+        if (keys := table.get(first if first.isascii() else fold(first))) is None or (
+            found and match.start() < found[-1][1]
+        ):
             continue
-        if key := " ".join(name_tokens(" ".join(t for t, _ in tokens))):
-            start, end = tokens[0][1], tokens[-1][1] + len(tokens[-1][0])
-            facts.append(Fact(text[start:end], "name", key, None, False, start, end))
-    return facts
+        window = text[match.start() : match.start() + PHRASE_WINDOW]
+        folded = fold(window)
+        if len(folded) != len(window):  # a character that folds to two ("ß"): offsets would shift
+            continue
+        if phrase := next(((k, m) for k in keys if (m := phrase_pattern(k).match(folded))), None):
+            found.append((match.start(), match.start() + phrase[1].end(), phrase[0]))
+    return found
 
 
 def name_tokens(name: str) -> list[str]:
-    """Folded tokens of a name, apostrophes and hyphens splitting ("D'Alessandro" -> alessandro),
-    known names of two or three words joined ("Stati Uniti" -> stati_uniti)."""
-    tokens = [t for t in NAME_SPLIT.split(fold(name)) if len(t) > 1 and not t.isdigit()]
-    for size in (3, 2):
-        for i in range(len(tokens) - size, -1, -1):
-            if (phrase := "_".join(tokens[i : i + size])) in GAZETTEER:
-                tokens[i : i + size] = [phrase]
-    return tokens
+    """Folded tokens of a name, apostrophes and hyphens splitting ("D'Alessandro" -> alessandro)."""
+    return [t for t in NAME_SPLIT.split(fold(name)) if len(t) > 1 and not t.isdigit()]
+
+
+def _singular(token: str) -> str:
+    """An acronym's English plural read as the acronym: "GPUs" is GPU."""
+    return match[1] if (match := ACRONYM_PLURAL.fullmatch(token)) else token
+
+
+def _acronym_or_known(token: str, start: int, phrase_at) -> bool:
+    """A stop word kept as a name: in capitals ("UN", not "un") or opening a known name ("Stati Uniti")."""
+    return (len(token) > 1 and token.isupper()) or bool(phrase_at(start))
 
 
 def _is_sentence_start(text: str, start: int) -> bool:
@@ -122,14 +160,10 @@ def _clean_token(token: str) -> str | None:
     return token
 
 
-def _known_pair(tokens: list[tuple[str, int]]) -> bool:
-    """Whether the name opens with a two-word known name ("Stati Uniti": "stati" is a stop word)."""
-    return len(tokens) > 1 and fold(f"{tokens[0][0]}_{tokens[1][0]}") in GAZETTEER
-
-
-def _split_at_and(parts: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
+def _split_at_and(parts: list[tuple[str, int]], phrase_at) -> list[list[tuple[str, int]]]:
     """ "Francia e Spagna" are two names, "Cassa Depositi e Prestiti" one: "e"/"and" joins a single
-    word to a longer name before it."""
+    word to a longer name before it, unless the word opens a known name ("Stati Uniti e Unione
+    europea")."""
     segments: list[list[tuple[str, int]]] = [[]]
     for token, start in parts:
         if token.lower() in AND_WORDS:
@@ -138,7 +172,7 @@ def _split_at_and(parts: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
             segments[-1].append((token, start))
     groups = [segments[0]]
     for segment in segments[1:]:
-        if len(groups[-1]) >= 2 and len(segment) == 1:
+        if len(groups[-1]) >= 2 and len(segment) == 1 and not phrase_at(segment[0][1]):
             groups[-1] = groups[-1] + segment
         else:
             groups.append(segment)
@@ -150,7 +184,7 @@ def _looks_like_name(token: str, lang: str, mid_sentence: set[str]) -> bool:
     AWS), appears capitalised mid-sentence too, is a known name, or its Snowball stem is no common
     word's ("Restorers" is common through "restore")."""
     word = fold(token)
-    if any(c.isupper() for c in token[1:]) or word in mid_sentence or word in GAZETTEER:
+    if any(c.isupper() for c in token[1:]) or word in mid_sentence or word in aliases().groups:
         return True
     return stemmer(lang).stemWord(word) not in common_stems(lang)
 
@@ -159,13 +193,38 @@ def _looks_like_name(token: str, lang: str, mid_sentence: set[str]) -> bool:
 def lexicon(lang: str) -> dict[str, float]:
     """Zipf frequency (log10 per billion words) of the common words (Zipf >= 3) of Italian, or of
     English for any other language, folded, from wordfreq's small lists."""
+    return word_tables("it" if lang == "it" else "en")["zipf"]
+
+
+@functools.cache
+def common_stems(lang: str) -> frozenset[str]:
+    return frozenset(word_tables("it" if lang == "it" else "en")["common_stems"])
+
+
+@functools.cache
+def word_tables(lang: str) -> dict:
+    """The lexicon and its stems, built once and kept (`itnews.core.cache`): importing wordfreq and
+    stemming its lists cost 0.12 s of a one-article `itnews summarise` (eval/STARTUP.md), reading
+    them back 0.01 s. Keyed by the libraries' versions and by this module's and fact.py's source,
+    so that a change to `fold` or to the tables builds them anew."""
+    import hashlib
+    from importlib.metadata import version
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    source = hashlib.sha1((here / "names.py").read_bytes() + (here / "fact.py").read_bytes()).hexdigest()
+    key = f"{lang}-wordfreq{version('wordfreq')}-pystemmer{version('PyStemmer')}-{source[:12]}"
+    return cached_json("word-tables", key, lambda: build_word_tables(lang))
+
+
+def build_word_tables(lang: str) -> dict:
     from wordfreq import get_frequency_dict
 
     zipf: dict[str, float] = {}
-    for word, frequency in get_frequency_dict("it" if lang == "it" else "en", "small").items():
+    for word, frequency in get_frequency_dict(lang, "small").items():
         key = fold(word)
         zipf[key] = max(zipf.get(key, -9.0), math.log10(frequency * 1e9))
-    return zipf
+    return {"zipf": zipf, "common_stems": sorted(set(stemmer(lang).stemWords(list(zipf))))}
 
 
 @functools.cache
@@ -173,11 +232,6 @@ def stemmer(lang: str):
     import Stemmer
 
     return Stemmer.Stemmer("italian" if lang == "it" else "english")
-
-
-@functools.cache
-def common_stems(lang: str) -> frozenset[str]:
-    return frozenset(stemmer(lang).stemWords(list(lexicon(lang))))
 
 
 @functools.cache

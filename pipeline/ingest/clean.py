@@ -14,6 +14,7 @@ from itnews.core.record import InputError, Record
 from itnews.core.sources import file_record
 from itnews.core.steps import Step
 from itnews.ingest.blocks import Block, render, split_blocks
+from itnews.ingest.damage import check_replacement_characters
 from itnews.ingest.language import detect_language
 from itnews.ingest.read import read_file
 from itnews.ingest.sentences import split_sentences
@@ -51,14 +52,18 @@ def fix_unicode(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def block_sentences(blocks: list[Block]) -> list[str]:
+def block_sentences(blocks: list[Block]) -> tuple[list[str], list[int]]:
+    """The blocks' sentences, and the indexes of those that are headings."""
     sentences: list[str] = []
+    headings: list[int] = []
     for block in blocks:
+        if block.kind == "heading":
+            headings.append(len(sentences))
         if block.kind == "paragraph":
             sentences.extend(split_sentences(block.text))
         else:  # headings and list items stand as sentences of their own
             sentences.append(block.text)
-    return sentences
+    return sentences, headings
 
 
 def clean_record(record: Record, *, strict_lang: bool = False) -> Record:
@@ -71,14 +76,16 @@ def clean_record(record: Record, *, strict_lang: bool = False) -> Record:
             source,
             f"article too long: {len(text):,} characters (limit {MAX_ARTICLE_CHARS:,}); split it first",
         )
-    blocks = split_blocks(fix_unicode(text))
+    text = fix_unicode(text)
+    check_replacement_characters(text, source, record.warnings)
+    blocks = split_blocks(text)
     title = record.title
     if title is None and len(blocks) > 1 and blocks[0].kind == "heading":
         title = blocks.pop(0).text
     if not blocks:
         raise InputError(source, "no article text left after cleaning (only boilerplate?)")
     body = render(blocks)
-    sentences = block_sentences(blocks)
+    sentences, headings = block_sentences(blocks)
     lang, probability = detect_language(body)
     if lang != "it":
         message = f"language looks like '{lang}' (p={probability:.2f}), not Italian"
@@ -86,7 +93,7 @@ def clean_record(record: Record, *, strict_lang: bool = False) -> Record:
             raise InputError(source, message)
         record.warnings.append(message + "; summarising anyway (use --strict-lang to refuse)")
     record.title = fix_unicode(title).strip() if title else None
-    record.text, record.sentences, record.lang = body, sentences, lang
+    record.text, record.sentences, record.headings, record.lang = body, sentences, headings, lang
     return record
 
 

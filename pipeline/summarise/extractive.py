@@ -7,6 +7,9 @@ Methods:
   content words. Sentences are taken best first, skipping near-duplicates of those already chosen,
   while each one brings the summary nearer the target length; they are returned in article order.
 
+Every method leaves out headings and subtitles (the record's ``headings``, found by
+`itnews.ingest.blocks`) unless the text has nothing else: they label what follows, saying little.
+
 The target is a length, not a cap: Italian news sentences run 25-40 words, so a hard 60-word cap
 often leaves room for one lead sentence and a short filler, and loses to Lead-2 on ROUGE. Taking a
 sentence when it ends nearer the target than stopping short lands within half a sentence of it.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,13 +46,16 @@ def summarise(
     method: str = "extractive",
     words: int = DEFAULT_WORDS,
     headline: str | None = None,
+    headings: Collection[int] = (),
 ) -> str:
-    """A summary made of whole sentences of the article, in their original order."""
+    """A summary made of whole sentences of the article, in their original order. Headings and
+    subtitles (``headings``: their indexes in ``sentences``) are left out unless they are all of it."""
     if method in LEAD_METHODS:
-        return " ".join(sentences[: LEAD_METHODS[method]])
+        first = body_sentences(sentences, headings)[: LEAD_METHODS[method]]
+        return " ".join(sentences[i] for i in first)
     if method != "extractive":
         raise ValueError(f"unknown extractive method {method!r}; choose from {', '.join(METHODS)}")
-    chosen = select_sentences(sentences, words, headline)
+    chosen = select_sentences(sentences, words, headline, headings)
     return " ".join(sentences[i] for i in chosen)
 
 
@@ -106,13 +113,22 @@ def sentence_scores(sentences: list[str], headline: str | None) -> tuple[np.ndar
     return position + HEADLINE_WEIGHT * (sentence_vectors @ headline_vector), similarity
 
 
-def select_sentences(sentences: list[str], words: int, headline: str | None = None) -> list[int]:
+def body_sentences(sentences: list[str], headings: Collection[int]) -> list[int]:
+    """Indexes of the sentences that are not headings; of all of them if every one is."""
+    skipped = set(headings)
+    return [i for i in range(len(sentences)) if i not in skipped] or list(range(len(sentences)))
+
+
+def select_sentences(
+    sentences: list[str], words: int, headline: str | None = None, headings: Collection[int] = ()
+) -> list[int]:
     """Indices of the chosen sentences, in article order, their length nearest ``words``."""
     import numpy as np
 
-    candidates = [i for i, s in enumerate(sentences) if word_count(s) >= MIN_SENTENCE_WORDS]
+    body = body_sentences(sentences, headings)
+    candidates = [i for i in body if word_count(sentences[i]) >= MIN_SENTENCE_WORDS]
     if not candidates:  # a very short text: fall back to its first sentence
-        return [0] if sentences else []
+        return body[:1]
     scores, similarity = sentence_scores([sentences[i] for i in candidates], headline)
     chosen: list[int] = []  # positions in `candidates`
     used_words = 0

@@ -134,7 +134,9 @@ class Summarise(Step):
         if self.model is None:
             method = self.options.method or "extractive"
             words = self.options.words
-            summaries_it = [extractive.summarise(r.sentences, method, words, r.title) for r in records]
+            summaries_it = [
+                extractive.summarise(r.sentences, method, words, r.title, r.headings) for r in records
+            ]
         else:
             summaries_it = self.generate(records, warnings, "prompt_it" if self.instruct else None)
             if self.instruct and "en" in self.options.languages:
