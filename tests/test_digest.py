@@ -2,6 +2,7 @@
 and the figures they disagree on; checked on the project's story corpus (corpus/stories/)."""
 
 import json
+import re
 
 import pytest
 
@@ -63,30 +64,177 @@ def test_the_changed_figure_is_a_conflict_and_rounding_or_a_missing_unit_are_not
     assert investment and not any(f["conflict"] for f in investment)  # another thing's figure
 
 
-def test_the_summary_names_its_sources_and_never_states_a_disputed_figure_as_settled(deal):
+def test_a_disputed_figure_is_said_beside_the_sentence_which_keeps_its_sources_words(deal):
     main = next(story for story in deal if "s01-corriere" in story.articles)
-    texts = {record.id: record.text for record in articles("s01")}
     assert main.summary_it == " ".join(sentence["text"] for sentence in main.sentences)
-    for sentence in main.sentences:
-        plain = (
-            sentence["text"]
-            .replace(" (una fonte: 138 miliardi di dollari)", "")
-            .replace("è di 38 miliardi", "è di 138 miliardi")
-        )
-        assert plain in texts[sentence["article"]]  # every sentence is its article's own
-    assert "38 miliardi di dollari (una fonte: 138 miliardi di dollari)" in main.summary_it
-    assert "138 miliardi di dollari," not in main.summary_it.replace(
-        "(una fonte: 138 miliardi di dollari)", ""
-    )
+    [stating] = [s for s in main.sentences if "38 miliardi di dollari" in s["text"]]
+    texts = {record.id: record.text for record in articles("s01")}
+    assert stating["text"] in texts[stating["article"]] and "(una fonte" not in main.summary_it
+    [dispute] = stating["disputed"]
+    assert dispute["stated"] == "38 miliardi di dollari"
+    assert dispute["others"] == [
+        {"text": "138 miliardi di dollari", "date": "2025-11-03", "articles": ["s01-notizie"]}
+    ]
     assert 40 <= len(main.summary_it.split()) <= 110
 
 
-def test_an_agency_text_republished_is_in_the_story_of_its_twin():
-    [first] = articles("s07-corriere")
-    copy = Record(id="copy", text=first.text, source="agency.txt", outlet="Agenzia", title=first.title)
-    stories = build_stories([*articles("s07", "s12"), *Clean()([copy])], 70)
-    [home] = [story for story in stories if "copy" in story.articles]
-    assert "s07-corriere" in home.articles and "s12-corriere" not in home.articles
+@pytest.fixture(scope="module")
+def corpus_stories():
+    return build_stories(articles("s", "d"), 70)
+
+
+def test_every_figure_and_name_of_every_summary_sentence_is_in_its_own_article(corpus_stories):
+    from itnews.facts.support import check_summary
+
+    texts = {record.id: record.text for record in articles("s", "d")}
+    checked = 0
+    for story in corpus_stories:
+        for sentence in story.sentences:
+            article = texts[sentence["article"]]
+            assert " ".join(sentence["text"].split()) in " ".join(article.split())
+            result = check_summary(sentence["text"], article, "it", trust_copied=False)
+            assert not result.unsupported, (sentence, result.unsupported)
+            checked += result.facts
+    assert checked > 100  # figures and names were there to check
+
+
+def test_no_summary_states_a_figure_twice(corpus_stories):
+    from itnews.facts.figures import figures
+
+    for story in corpus_stories:
+        seen = set()
+        for sentence in story.sentences:
+            specific = {
+                (f.kind, f.value, f.unit)
+                for f in figures(sentence["text"], "it")
+                if f.kind in ("amount", "percent") or (f.kind == "number" and f.value >= 100)
+            }
+            assert not specific & seen, (story.story_id, sentence["text"])
+            seen |= specific
+
+
+def test_headlines_are_titles_and_without_titles_a_shortened_sentence(corpus_stories):
+    titles = {record.title for record in articles("s", "d")}
+    assert all(story.headline in titles for story in corpus_stories)
+    [train] = [story for story in corpus_stories if "s06-corriere" in story.articles]
+    assert "62" not in train.headline  # the title of the outlet the others contradict ("62 feriti"; 26)
+    untitled = [
+        Record(id=f"u{i}", text=r.text, source=r.source, outlet=r.outlet)
+        for i, r in enumerate(articles("s06"))
+    ]
+    for record in untitled:
+        record.text = record.text.split("\n", 1)[1]  # the title line out
+    [story] = build_stories(Clean()(untitled), 70)
+    assert story.headline and not story.headline.startswith("story-")
+    assert len(story.headline.split()) <= 15
+    assert any(" ".join(r.text.split()).find(story.headline.rstrip(" …")) >= 0 for r in untitled)
+
+
+AVALANCHE = [  # four outlets over three days, written for this test
+    ("a1", "Cronaca Alpina", "2026-03-02", "Valanga sul Monte Cervo, 12 morti tra gli escursionisti",
+     "Una valanga si è staccata sabato mattina dal versante nord del Monte Cervo, in Val Ridanna, "
+     "e ha travolto un gruppo di escursionisti. Il bilancio del Soccorso alpino è di 12 morti. Le "
+     "squadre di soccorso cercano ancora i dispersi sotto la neve con due elicotteri e le unità "
+     "cinofile. L'ultima valanga così grave in valle risale al 1998. Il sindaco di Ridanna, Marta "
+     "Gruber, ha chiesto di evitare le escursioni in quota."),
+    ("a2", "Giornale del Nord", "2026-03-03", "Valanga sul Monte Cervo, i morti salgono a 31",
+     "Sale il bilancio della valanga che sabato ha travolto gli escursionisti sul Monte Cervo, in "
+     "Val Ridanna. Il Soccorso alpino conta ora 31 morti. Le squadre di soccorso hanno lavorato "
+     "tutta la notte con le unità cinofile. I danni alle piste sono stimati in 3 milioni di euro. "
+     "Il sindaco di Ridanna, Marta Gruber, ha proclamato il lutto cittadino."),
+    ("a3", "Cronaca Alpina", "2026-03-04", "Valanga sul Monte Cervo, il bilancio definitivo è di 40 morti",
+     "Si sono concluse le ricerche sul Monte Cervo, in Val Ridanna, dove sabato una valanga ha "
+     "travolto un gruppo di escursionisti. Il bilancio definitivo del Soccorso alpino è di 40 "
+     "morti. I danni alle piste sono stimati in 3 milioni di euro. L'ultima valanga così grave in "
+     "valle risale al 1998. Il sindaco di Ridanna, Marta Gruber, ha ringraziato le squadre di "
+     "soccorso e le unità cinofile."),
+    ("a4", "Radio Valle", "2026-03-04", "Valanga sul Monte Cervo, 25 morti secondo il Soccorso alpino",
+     "Sul Monte Cervo, in Val Ridanna, le squadre di soccorso hanno chiuso le ricerche dopo la "
+     "valanga di sabato che ha travolto gli escursionisti. Il Soccorso alpino parla di 25 morti. "
+     "Il sindaco di Ridanna, Marta Gruber, ha ringraziato le unità cinofile. La procura indaga "
+     "sulla valanga."),
+]  # fmt: skip
+
+
+def avalanche(*ids: str) -> list[Record]:
+    return Clean()([
+        Record(id=i, title=title, text=text, source=f"{i}.txt", outlet=outlet, published=date)
+        for i, outlet, date, title, text in AVALANCHE if i in ids
+    ])  # fmt: skip
+
+
+def test_a_count_that_rises_day_by_day_is_a_timeline_not_a_conflict():
+    [story] = build_stories(avalanche("a1", "a2", "a3"), 70)
+    [deaths] = [f for f in story.figures if any(v["text"] == "31" for v in f["values"])]
+    assert deaths["label"] == "morti" and not deaths["conflict"]
+    assert [(v["date"], v["text"]) for v in deaths["values"]] == [
+        ("2026-03-02", "12"), ("2026-03-03", "31"), ("2026-03-04", "40")
+    ]  # fmt: skip
+    assert [(e["date"], e["outlet"], e["updates"]) for e in story.timeline] == [
+        ("2026-03-02", "Cronaca Alpina", []),
+        ("2026-03-03", "Giornale del Nord", [{"label": "morti", "before": "12", "after": "31"}]),
+        ("2026-03-04", "Cronaca Alpina", [{"label": "morti", "before": "31", "after": "40"}]),
+    ]
+    assert story.timeline[1]["titles"] == ["Valanga sul Monte Cervo, i morti salgono a 31"]
+    assert sum(bool(re.search(r"\d+ morti", s["text"])) for s in story.sentences) <= 1  # one death toll
+
+
+def test_sources_that_disagree_on_the_same_day_are_a_conflict_of_that_day():
+    [story] = build_stories(avalanche("a1", "a2", "a3", "a4"), 70)
+    [deaths] = [f for f in story.figures if any(v["text"] == "31" for v in f["values"])]
+    assert deaths["conflict"]
+    assert {v["date"] for v in deaths["values"] if not v["consensus"]} == {"2026-03-04"}
+    assert {v["text"] for v in deaths["values"] if v["date"] == "2026-03-04"} == {"40", "25"}
+
+
+def test_the_figures_are_amounts_and_counts_labelled_in_words_not_years_or_small_numbers():
+    [story] = build_stories(avalanche("a1", "a2", "a3"), 70)
+    assert {f["label"] for f in story.figures} == {"morti", "danni"}
+    texts = {v["text"] for f in story.figures for v in f["values"]}
+    assert "1998" not in texts and "due" not in texts  # a year, a bare small number
+
+
+HOSTILE = [
+    Record(id='x"1', title='<script>alert("t")</script> & "virgolette"', outlet="<b>Testata</b> & Co",
+           published="2026-03-02", source="x.txt",
+           text="Una frana ha colpito il paese di Borgo & Sasso: 120 persone evacuate. "
+                "<img src=x onerror=alert(1)>"),
+    Record(id="y'2", title="Frana a Borgo & Sasso, 120 evacuati", outlet="Eco 'della' Valle",
+           published="2026-03-03", source="y.txt",
+           text="La frana di Borgo & Sasso ha costretto 120 persone a lasciare le case. "
+                "I tecnici sono al lavoro."),
+]  # fmt: skip
+
+
+def test_the_report_escapes_every_text_and_fetches_nothing():
+    from itnews.digest.report import render
+
+    records = Clean()([Record(**vars(r)) for r in HOSTILE])
+    page = render(build_stories(records, 70), records)
+    assert (
+        "<script" not in page and "<img" not in page and "<b>" not in page and "onerror=alert(1)>" not in page
+    )
+    assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; &amp; &quot;virgolette&quot;" in page
+    assert "Eco &#x27;della&#x27; Valle" in page and "&lt;b&gt;Testata&lt;/b&gt; &amp; Co" in page
+    assert "Borgo &amp; Sasso" in page
+    assert "http" not in page and "<link" not in page and "src=" not in page.replace("src=x", "")
+
+
+def test_the_report_puts_the_stories_most_outlets_carry_first():
+    from itnews.digest.report import render
+
+    records = articles("d08") + avalanche("a1", "a2", "a3", "a4")  # the single report first in the input
+    stories = build_stories(records, 70)
+    [told] = [story for story in stories if len(story.articles) == 4]
+    [once] = [story for story in stories if len(story.articles) == 1]
+    page = render(stories, records)
+    assert (
+        page.index(f"id='{told.story_id}'")
+        < page.index("Reported once")
+        < page.index(f"id='{once.story_id}'")
+    )
+    assert "3 outlets · 4 articles · 2026-03-02 to 2026-03-04" in page
+    assert "CONFLICT on 2026-03-04" in page and "morti: 12 → 31" in page  # the conflict's day, the timeline
 
 
 def write_jsonl(path, rows):
@@ -122,11 +270,15 @@ def test_cli_json_report_and_bad_records(cli, tmp_path):
             "summary_en",
             "sentences",
             "figures",
+            "headline",
+            "timeline",
         }
         assert set(story) == fields | {"warnings"}
         assert all(sentence["article"] in story["articles"] for sentence in story["sentences"])
     page = report.read_text(encoding="utf-8")
-    assert "CONFLICT" in page and "Notizie Oggi" in page
+    assert (
+        "CONFLICT" in page and "Notizie Oggi" in page and "other sources say 138 miliardi di dollari" in page
+    )
     assert "http" not in page and "<script" not in page and "<link" not in page  # self-contained
 
 

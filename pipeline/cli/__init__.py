@@ -27,7 +27,6 @@ app = typer.Typer(
     help="Italian news summarisation: clean articles, summarise them in Italian and English, evaluate.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
 )
 
 Paths = Annotated[
@@ -192,5 +191,5 @@ def finish(summary, failed: bool) -> None:
 
 
 # The commands register themselves on `app` when imported, in this order in `itnews --help`.
-for command_module in ("summarise", "batch", "evaluate", "digest", "bench", "models"):
+for command_module in ("summarise", "batch", "evaluate", "digest", "bench", "models", "version"):
     importlib.import_module(f"itnews.cli.{command_module}")

@@ -48,8 +48,8 @@ def digest(
     options: SummaryOptions,
     strict_lang: bool,
 ) -> None:
-    """Group many outlets' articles into stories: one summary per story, sources named, and the
-    figures the sources disagree on."""
+    """Group many outlets' articles into stories: a headline and one summary per story, sources
+    named, a timeline of what changed day to day, and the figures the sources disagree on."""
     from itnews.core.console import print_json, report_failed
     from itnews.core.record import InputError
     from itnews.core.runner import Collect
@@ -94,13 +94,28 @@ def digest(
 
 
 def print_story(story) -> None:
-    conflicts = [f for f in story.figures if f["conflict"]]
+    """A story as text: headline, sources, summary (a disputed figure's other values beside its
+    sentence), the day-to-day changes of its figures and the figures sources disagree on."""
     articles = f"{len(story.articles)} article{'s' * (len(story.articles) > 1)}"
-    print(f"# {story.title or story.story_id}  [{articles}: {', '.join(story.sources)}]")
+    print(f"# {story.headline or story.story_id}  [{articles}: {', '.join(story.sources)}]")
     print(f"IT: {story.summary_it}")
     if story.summary_en:
         print(f"EN: {story.summary_en}")
-    for figure in conflicts:
-        values = "; ".join(f"{v['text']} ({', '.join(v['articles'])})" for v in figure["values"])
-        print(f"conflict: {figure['what']}: {values}")
+    for sentence in story.sentences:
+        for dispute in sentence["disputed"]:
+            others = "; ".join(f"{o['text']} ({', '.join(o['articles'])})" for o in dispute["others"])
+            print(f"disputed: {dispute['stated']} ({sentence['article']}), {dispute['label']}: {others}")
+    for entry in story.timeline:
+        for change in entry["updates"]:
+            changed = f"{change['label']}: {change['before']} -> {change['after']}"
+            print(f"{entry['date']} {entry['outlet']}: {changed}")
+    for figure in story.figures:
+        if figure["conflict"]:  # the values of the days the sources disagree on
+            days = {v["date"] for v in figure["values"] if not v["consensus"]}
+            values = "; ".join(
+                f"{v['text']} ({', '.join(v['articles'])}{', ' + v['date'] if v['date'] else ''})"
+                for v in figure["values"]
+                if v["date"] in days or v["date"] is None
+            )
+            print(f"conflict: {figure['label']}: {values}")
     print()

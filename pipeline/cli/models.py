@@ -2,41 +2,78 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
 
-from itnews.cli import app, report
+from itnews.cli import JsonFlag, app, report
 
 models_app = typer.Typer(help="List, describe and download the model presets.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 
 
 @models_app.command("list")
-def models_list() -> None:
+def models_list(as_json: JsonFlag = False) -> None:
     """The presets, their task, hub id, size and whether they are in the local cache."""
-    from rich.console import Console
-    from rich.table import Table
-
     from itnews.summarise.presets import is_cached, load_presets
 
     presets, defaults = load_presets()
-    table = Table("preset", "task", "hub id", "parameters", "licence", "cached")
-    for name, preset in presets.items():
-        marker = " (default)" if name in defaults.values() else ""
-        table.add_row(
-            name + marker,
-            preset.task,
-            preset.hub_id,
-            preset.parameters,
-            preset.licence.split(" (")[0],
-            "yes" if is_cached(preset.hub_id) else "no",
+    rows = [
+        {
+            "preset": name,
+            "default": name in defaults.values(),
+            "task": preset.task,
+            "hub id": preset.hub_id,
+            "parameters": preset.parameters,
+            "licence": preset.licence.split(" (")[0],
+            "cached": is_cached(preset.hub_id),
+        }
+        for name, preset in presets.items()
+    ]
+    if as_json:
+        for row in rows:
+            print(json.dumps({key.replace(" ", "_"): value for key, value in row.items()}))
+        return
+    print_table(rows)
+
+
+# Columns a reader can do without, dropped first (last listed, first dropped) when the table would
+# not fit the terminal; the preset and the hub id, which are copied into --model, are never cut.
+OPTIONAL_COLUMNS = ("cached", "task", "parameters", "licence")
+
+
+def print_table(rows: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    cells = [
+        {
+            **row,
+            "preset": row["preset"] + (" (default)" if row["default"] else ""),
+            "cached": "yes" if row["cached"] else "no",
+        }  # fmt: skip
+        for row in rows
+    ]
+    columns = ["preset", "hub id", *OPTIONAL_COLUMNS]
+    widths = {c: max(len(c), *(len(str(cell[c])) for cell in cells)) for c in columns}
+    while len(columns) > 2 and sum(widths[c] + 3 for c in columns) + 1 > console.width:
+        columns.pop()
+    table = Table()
+    for column in columns:
+        table.add_column(
+            column, no_wrap=True, min_width=widths[column] if column in ("preset", "hub id") else None
         )
-    Console().print(table)
+    for cell in cells:
+        table.add_row(*(str(cell[c]) for c in columns))
+    console.print(table, crop=False)
 
 
 @models_app.command("info")
-def models_info(name: Annotated[str, typer.Argument(help="A preset name.")]) -> None:
+def models_info(
+    name: Annotated[str, typer.Argument(help="A preset name.")], as_json: JsonFlag = False
+) -> None:
     """Everything a preset sets: languages, limits, dtype, generation settings, licence, notes."""
     from dataclasses import asdict
 
@@ -48,6 +85,9 @@ def models_info(name: Annotated[str, typer.Argument(help="A preset name.")]) -> 
         raise typer.Exit(1)
     details = asdict(presets[name])
     details["cached"] = is_cached(presets[name].hub_id)
+    if as_json:
+        print(json.dumps(details))
+        return
     for key, value in details.items():
         print(f"{key:17} {value}")
 
