@@ -381,7 +381,7 @@ def main() -> None:
         "Summaries in which two sentences state one amount, count (10 or more, not a year), percentage or "
         f'duration (ages such as "il 15enne" left out): story corpus **{len(corpus_repeats)}** of '
         f"{len(stories)}, news-2024 **{len(news_repeats)}** of {len(news_stories)}. The measure matches "
-        "values, not what they measure: some below are two quantities of one value.",
+        "values, not what they measure, so a listed pair may be two quantities of one value.",
         "",
         *[f"- {note}" for note in corpus_repeats + news_repeats],
         "",
