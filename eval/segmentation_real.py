@@ -43,7 +43,8 @@ import types
 from pathlib import Path
 
 # The libraries as eval/segmenters.py runs them (the script's folder is on sys.path).
-from segmenters import blingfire_default, nupunkt_default, sentencex_it, version
+from segmenters import CANDIDATES as LIBRARIES
+from segmenters import version
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "eval" / "data"
@@ -90,9 +91,7 @@ def pysbd_it():
 CANDIDATES = {  # key: (label in the table, function that returns the splitter)
     "itnews": ("itnews.ingest.sentences", itnews_now),
     "pysbd": ("pysbd (it)", pysbd_it),
-    "sentencex": ("sentencex (it)", sentencex_it),
-    "blingfire": ("blingfire", blingfire_default),
-    "nupunkt": ("nupunkt (default model)", nupunkt_default),
+    **{name: LIBRARIES[name] for name in ("sentencex", "blingfire", "nupunkt")},
 }
 
 
