@@ -10,8 +10,9 @@ import typer
 
 from itnews.cli import JsonFlag, app
 
-# The libraries whose versions change what itnews outputs or how fast.
-LIBRARIES = ("torch", "transformers", "ctranslate2", "ray", "sentencepiece", "datasets", "typer")
+# The libraries whose versions change what itnews outputs or how fast; `--version` names the models' own.
+MODEL_LIBRARIES = ("torch", "transformers", "ctranslate2")
+LIBRARIES = (*MODEL_LIBRARIES, "ray", "sentencepiece", "datasets", "typer")
 
 
 def installed(package: str) -> str | None:
@@ -24,7 +25,7 @@ def installed(package: str) -> str | None:
 def one_line() -> str:
     """``itnews 0.1.0 (torch 2.13.0, transformers 5.1.0, ctranslate2 not installed)``: metadata only,
     nothing imported, so that it answers at once."""
-    behind = ", ".join(f"{name} {installed(name) or 'not installed'}" for name in LIBRARIES[:3])
+    behind = ", ".join(f"{name} {installed(name) or 'not installed'}" for name in MODEL_LIBRARIES)
     return f"itnews {installed('itnews')} ({behind})"
 
 

@@ -193,17 +193,15 @@ def head_noun(clause: str, stop: frozenset[str]) -> str | None:
 
 @functools.cache
 def stop_words() -> frozenset[str]:
-    """Italian stop words (the summariser's list), the time adjectives, the approximation markers and
-    the words of currencies and scales, less "persone": people are what news counts most."""
-    from stop_words import get_stop_words
-
+    """Italian stop words (the guard's list, `itnews.facts.names.stop_words`), the time adjectives, the
+    approximation markers and the words of currencies and scales, less "persone": people are what news
+    counts most."""
+    from itnews.facts import names
     from itnews.facts.figures import APPROX_MARKERS, CURRENCIES, SCALES
 
     markers = {word for marker in APPROX_MARKERS for word in marker.split()}  # "circa", "almeno"
     figure_words = set(CURRENCIES) | set(SCALES)  # "miliardi di dollari": part of another figure
-    return (
-        frozenset(get_stop_words("it")) - {"persone"} | TIME_ADJECTIVES | AUXILIARIES | markers | figure_words
-    )
+    return names.stop_words("it") - {"persone"} | TIME_ADJECTIVES | AUXILIARIES | markers | figure_words
 
 
 def once_per_article(found: list[Figure]) -> list[Figure]:

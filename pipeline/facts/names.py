@@ -10,11 +10,10 @@ key is what `itnews.facts.support` looks up, through the aliases, in the article
 `itnews.facts.extract.extract_facts` gives these with the figures.
 
 Libraries:
-- wordfreq's small word lists (Zipf >= 3; 90 ms to load both, and 73 ms their stems, once per
-  process: eval/PARAPHRASE.md) and PyStemmer tell a common word from a
-  name: a lone capitalised word at a sentence start ("Ricercatori", "Restorers") is a name only
-  when its stem is no common word's, and `itnews.facts.support` skips descriptors ("Corridor",
-  "Prize").
+- wordfreq's small word lists (Zipf >= 3) and PyStemmer tell a common word from a name (the
+  tables cost ~0.12 s to build, so they are built once and kept: `word_tables`): a lone capitalised
+  word at a sentence start ("Ricercatori", "Restorers") is a name only when its stem is no common
+  word's, and `itnews.facts.support` skips descriptors ("Corridor", "Prize").
 - stop-words drops articles and prepositions that open a name ("Il Napoli", "The Hague").
 - Refused: spaCy's blank Italian tokenizer splits "dell'OpenAI" at the elision as the name pattern
   here does, but takes 1.5 s to load and 4.3 ms an article, about three times the whole of the
