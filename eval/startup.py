@@ -6,7 +6,8 @@ as a shell loop over files pays it, and what the time goes to.
 Each command runs in a fresh process, --runs times; the medians are printed. HF_HOME is a new empty
 folder, so no model is cached (the offline default: the embedded extractive summariser) and the first
 run also writes the language identifier's cache (eval/STARTUP.md; reported apart, as "first run").
-The breakdown: the interpreter alone, importing the CLI, and the steps' own timings from the record
+Also the peak resident memory of that first run and of a later one. The breakdown: the interpreter
+alone, importing the CLI, and the steps' own timings from the record
 (`--json`: clean_s, summarise_it_s, guard_s); what is left is typer, reading the options, choosing
 the chain and printing.
 """
@@ -29,10 +30,21 @@ ARTICLE = REPO / "corpus" / "articles" / "politica-01.txt"
 ITNEWS = [sys.executable, "-m", "itnews.cli"]
 
 
-def wall(command: list[str], env: dict) -> tuple[float, str]:
+def run(command: list[str], env: dict) -> tuple[float, str, int]:
+    """Wall seconds, stdout and peak resident memory (MB) of one process."""
     start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, done.stdout
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    stdout = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)  # the child's own rusage, not all children's
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)}: exit status {process.returncode}")
+    return time.perf_counter() - start, stdout, usage.ru_maxrss // 1024
+
+
+def wall(command: list[str], env: dict) -> tuple[float, str]:
+    seconds, stdout, _ = run(command, env)
+    return seconds, stdout
 
 
 def median_wall(command: list[str], env: dict, runs: int) -> float:
@@ -49,7 +61,8 @@ def main() -> None:
         env = {**os.environ, "HF_HOME": home, "HF_HUB_OFFLINE": "1"}
         env.pop("HF_HUB_CACHE", None)
         summarise = [*ITNEWS, "summarise", str(args.article)]
-        first, _ = wall(summarise, env)  # writes the language identifier's cache
+        first, _, first_memory = run(summarise, env)  # decompresses the language model, writes the cache
+        later_memory = run(summarise, env)[2]  # maps it
         rows = {
             "python -c pass": median_wall([sys.executable, "-c", "pass"], env, args.runs),
             "import itnews.cli": median_wall([sys.executable, "-c", "import itnews.cli"], env, args.runs),
@@ -63,6 +76,7 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.2f}; {args.article.name}; medians of {args.runs} runs"
     )
     print(f"{'itnews summarise ARTICLE, first run':40s} {first:6.3f} s (writes the language model's cache)")
+    print(f"{'peak memory, first run / later runs':40s} {first_memory} MB / {later_memory} MB")
     for name, seconds in rows.items():
         print(f"{name:40s} {seconds:6.3f} s")
     print("of which, the steps (the record's timings, medians):")

@@ -4,8 +4,9 @@ py3langid ships its model LZMA-compressed, and decompressing it took 0.65 s on t
 than the whole of the rest of summarising one article with the extractive summariser
 (eval/STARTUP.md). So the first run keeps the decompressed arrays (68 MB, NumPy's own format, no
 pickle) in the cache (`itnews.core.cache`), and later runs map them back in a few hundredths of a
-second, with less memory than decompressing took (the weights stay mapped: 109 MB peak instead of
-130). The identifier is the library's, with the same arrays: only where they are read from changes.
+second, with less memory than decompressing took (the weights stay mapped: a one-article
+`itnews summarise` peaks at 134 MB instead of 159, eval/STARTUP.md). The identifier is the
+library's, with the same arrays: only where they are read from changes.
 """
 
 from __future__ import annotations
