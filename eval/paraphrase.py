@@ -11,8 +11,8 @@ other forms of its names and figures (demonyms, acronyms and expansions, numbers
 other forms). ``faithful`` pairs state only what the passage says; the others change one name or
 figure (``changed``). The rules and word lists of the guard were tuned on the pairs without
 ``held_out``; each ``held_out`` set was written after a round of changes and before its first run,
-and a few rules and words were then added on sets 1 to 3; set 4 was written after the last change
-and run once: it measures the guard on paraphrase it was not fitted to. Each restatement is checked
+and a few rules and words were then added on each; the figure of each set at its first run, in
+METHOD_NOTES, measures the guard on paraphrase it was not fitted to. Each restatement is checked
 against its passage, as a summary against its article (`check_summary`, the article in Italian).
 The corpus references (the perturbation set of eval/faithfulness.py, unperturbed) are checked
 against their articles too.
@@ -92,6 +92,13 @@ NOTES: dict[tuple[str, str], str] = {
     ("p430", "ENT"): EXPANSION,  # for "Otorinolaringoiatria"
     ("p433", "Guardia"): EXPANSION,  # "Guardia di finanza" for "Gdf"
     ("p437", "Comune"): COMMON_WORD,  # "il Comune" for "ci siamo associati"
+    ("p502", "Mimit"): EXPANSION,  # for "il ministro delle Imprese e del Made in Italy"
+    ("p512", "LIS"): EXPANSION,  # for "nella lingua italiana dei segni", lower case
+    ("p524", "Ferrovie dello Stato"): EXPANSION,  # for "Fs"
+    ("p547", "Liberal Democratic Party"): TRANSLATED,  # the passage of p260
+    ("p547", "LDP"): TRANSLATED,  # the English acronym of "PLD"
+    ("p552", "Forze"): TRANSLATED,  # "Forze di supporto rapido" for "Rapid Support Forces (RSF)"
+    ("p553", "Prime of Miss Jean Brodie"): TRANSLATED,  # as p291
 }
 # Which set each word list and rule was chosen on; the pairs' corrections; detection before and after.
 METHOD_NOTES = [
@@ -123,7 +130,21 @@ METHOD_NOTES = [
     "  with a flag, set 2 8/43 (18.6%), set 3 4/30 (13.3%).",
     "- Chosen on held-out set 3 (and the others), after its run: Italian regions and the main cities",
     '  with their adjectives, "elvetico", "monegasco", "curdo" in aliases.toml. Held-out set 4 was',
-    "  written after all of this and run once.",
+    "  written after all of this and run once (3/27, 11.1%).",
+    "- Chosen on the development pairs and held-out sets 1-4, after set 4's run: the stem rule across",
+    '  languages on words respelled alike ("Eurosceptic"/"euroscettiche", "Rabbi"/"rabbino"), no',
+    "  longer applied to the names of aliases.toml (a country is found by its forms alone: \"Frank\"",
+    '  had made "France" pass), and a name the summary spells out where the article writes its',
+    '  acronym ("Israeli Air Force": "Iaf", "Guardia di finanza": "Gdf").',
+    "- Held-out set 5 (60 pairs, p501-p560, written by a second writer who had not read the rules,",
+    "  with other forms of names and figures on purpose) was then run once: 10/60 (16.7%) with a flag.",
+    '  Chosen after that run, on it and on the development pairs: years of two digits after an',
+    "  apostrophe (\"nel '68\"), spans of years in one word (\"decennale\"), and \"z\" respelled as",
+    '  "s" ("Assizes"/"Assise").',
+    "- The figure on text the rules were not fitted to is therefore each held-out set at its first",
+    "  run: 18.8%, 18.6%, 13.3%, 11.1% and 16.7%. What remains (the reasons above) are names that",
+    "  only knowledge of the world translates or expands (\"Mimit\", \"Forze di supporto rapido\" for",
+    '  "RSF", a film\'s English title, the planets), which no spelling rule reaches.',
     "",
     "## Corrections of the pairs",
     "",
@@ -247,7 +268,7 @@ def main() -> None:
     faithful = [p for p in pairs if p["faithful"]]
     held_out = [p for p in faithful if p.get("held_out")]
     development = [p for p in faithful if not p.get("held_out")]
-    rounds = [[p for p in held_out if p["held_out"] == n] for n in (1, 2, 3, 4)]
+    rounds = [[p for p in held_out if p["held_out"] == n] for n in (1, 2, 3, 4, 5)]
     wrong = [p for p in pairs if not p["faithful"]]
     found = flags(pairs) | flags(references)
     first = cold_seconds(FIRST_CHECK)
@@ -286,7 +307,8 @@ def main() -> None:
              "held-out set 1 (rules then added on it), with a flag",
              "held-out set 2 (rules then added on it), with a flag",
              "held-out set 3 (rules then added on it), with a flag",
-             "held-out set 4 (written after the last change, run once), with a flag",
+             "held-out set 4 (rules then added on it), with a flag",
+             "held-out set 5 (rules then added on it), with a flag",
              "all faithful restatements, with a flag (false alarms)", "corpus references with a flag",
              "faithful restatements and corpus references together",
              "wrong restatements with a flag (detected)")  # fmt: skip

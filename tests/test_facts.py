@@ -464,3 +464,41 @@ def test_a_city_or_region_and_its_adjective_are_one_name():
         == []
     )
     assert flagged("La Procura di Milano indaga.", article) == ["Procura di Milano"]
+
+
+def test_a_name_translated_word_by_word_keeps_its_latin_words_whatever_their_spelling():
+    article = (
+        "Il rabbino Menachem Lazar e i ricercatori dell'Istituto di biotecnologia molecolare, su posizioni "
+        "euroscettiche, hanno parlato con il presidente Frank Steinmeier."
+    )
+    summary = "Rabbi Menachem Lazar and the Institute of Molecular Biotechnology took Eurosceptic positions."
+    assert flagged(summary, article, "en") == []
+    wrong = "The Institute of Cell Biochemistry spoke."
+    assert flagged(wrong, article, "en") == ["Institute of Cell Biochemistry"]
+    # a country of the aliases table is found by its forms alone: "Frank" is no France
+    assert flagged("Steinmeier spoke of France.", article, "en") == ["France"]
+
+
+def test_a_name_spelled_out_where_the_article_writes_its_acronym_is_supported():
+    article = "Nel pomeriggio l'Iaf ha colpito Beirut; indaga la Gdf. Nel frattempo Per Olsen ha parlato."
+    assert flagged("The Israeli Air Force struck Beirut.", article, "en") == []
+    assert flagged("Indaga la Guardia di finanza.", article) == []
+    assert flagged("The Israeli Navy struck Beirut.", article, "en") == ["Israeli Navy"]
+    # a capitalised common word is no acronym: "Nuova era letteraria" does not spell "Nel"
+    assert flagged("Lo dice la Nuova era letteraria.", article) == ["Nuova"]
+
+
+@pytest.mark.parametrize(
+    "summary,lang,flags",
+    [
+        ("Nel 1968 firmò un contratto di dieci anni.", "it", []),
+        ("In 1968 he signed a ten-year contract.", "en", []),
+        ("Nel '69 firmò un contratto di dieci anni.", "it", ["'69"]),  # another year
+        ("In '68 he signed a five-year contract.", "en", ["five-year"]),  # another span
+    ],
+)
+def test_a_year_after_an_apostrophe_and_a_span_of_years_in_one_word_are_figures(summary, lang, flags):
+    article = "Nel '68 firmò un contratto decennale; l'80% lo approvò negli anni '60."
+    assert flagged(summary, article, lang) == flags
+    assert facts_of(article, kind="percent")[0].value == 80  # "l'80%" is an elision, not a year
+    assert facts_of(article, kind="number")[0].value == 60  # "gli anni '60": a decade

@@ -9,8 +9,9 @@ Paraphrase writes the same figure in other forms, read here as one value (eval/P
 ages ("65enne", "ventiduenne": 65, 22 years, as "65-year-old"), round counts ("una trentina": about
 30), half units and centuries ("due anni e mezzo", "mezzo secolo"), Italian ordinals ("79ma",
 "ventiquattresima"), times of day ("17:30", "5.30 pm", "le tre del pomeriggio": 17.30, 17.30, 15),
-a day and month after an article ("il 25/9"), "il primo gennaio", and ranges whose unit or scale is
-written once ("da 10 a 5 anni", "10-15 mila").
+a day and month after an article ("il 25/9"), "il primo gennaio", ranges whose unit or scale is
+written once ("da 10 a 5 anni", "10-15 mila"), spans of years in one word ("decennale": ten years)
+and years of two digits after an apostrophe ("nel '68").
 
 Libraries:
 - text2num reads number words. Italian ones are looked up in a table of every word up to 999 and
@@ -29,6 +30,7 @@ Libraries:
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import re
 
@@ -60,6 +62,10 @@ DURATIONS = {
 }  # fmt: skip
 FRACTIONS = {"terzo": 3, "terzi": 3, "third": 3, "thirds": 3, "quarto": 4, "quarti": 4, "quarter": 4,
              "quarters": 4}  # fmt: skip
+# Spans of years as one Italian word: "un contratto decennale" is a ten-year contract.
+YEAR_SPANS = {"biennale": 2, "biennio": 2, "triennale": 3, "triennio": 3, "quadriennale": 4, "quadriennio": 4,
+              "quinquennale": 5, "quinquennio": 5, "decennale": 10, "ventennale": 20, "ventennio": 20,
+              "trentennale": 30, "cinquantennale": 50, "centenario": 100}  # fmt: skip
 ELIDED_TENS = ("vent", "trent", "quarant", "cinquant", "sessant", "settant", "ottant", "novant")  # trent'anni
 # "una trentina di minuti", "un centinaio di account": about that many (the plurals "centinaia",
 # "migliaia" are vaguer and left out).
@@ -141,7 +147,8 @@ def _vocabulary(lang: str) -> tuple[frozenset[str], frozenset[str]]:
     fraction word ("un milione", "un terzo", "half a million")."""
     if lang == "it":
         ages, ordinals = italian_ages_and_ordinals()
-        words = {*italian_numbers(), *ELIDED_TENS, *MONTHS["it"], *ages, *ordinals, *ROUND_COUNTS, "primo"}
+        words = {*italian_numbers(), *ELIDED_TENS, *MONTHS["it"], *ages, *ordinals, *ROUND_COUNTS}
+        words |= {*YEAR_SPANS, "primo"}
         return frozenset(words), frozenset({"un", "una", "mezzo", "due", "tre"})
     words = {*EN_NUMBERS, *MONTHS["en"], *MONTH_ABBREVIATIONS}
     return frozenset(words), frozenset({"a", "one", "half", "two", "three"})
@@ -343,6 +350,9 @@ def _quantity(match: re.Match, text: str, low: str, lang: str) -> list[Fact]:
         return [_ordinal(text, low, float(ordinal), start, end)]
     elif lang == "it" and (age := italian_ages_and_ordinals()[0].get(g["words"])):
         value = float(age)
+    elif lang == "it" and (span := YEAR_SPANS.get(g["words"])):
+        start, end = match.start("words"), match.end("words")
+        return [Fact(text[start:end], "duration", float(span), "year", False, start, end, "=", 1.0)]
     elif (value := _words_value(g["words"], lang)) is None or (value == 1 and not g["scale"]):
         return []  # not a number word, or "un", "uno", "one": an article
     start, end = match.start(), match.end()
@@ -370,9 +380,27 @@ def _quantity(match: re.Match, text: str, low: str, lang: str) -> list[Fact]:
         kind, unit = "duration", "year"
     elif len(g["digits"] or "") == 4 and g["digits"].isdigit() and 1000 <= value <= 2100 and not scale_word:
         return [Fact(text[start:end], "date", (int(value), None, None), None, False, start, end)]
+    elif len(g["digits"] or "") == 2 and not scale_word and _elided_century(low, start):  # "nel '68"
+        year = (_year_of(int(value)), None, None)
+        return [Fact(text[start - 1 : end], "date", year, None, False, start - 1, end)]
     else:
         kind, unit = "number", None
     return [Fact(text[start:end], kind, value, unit, approx, start, end, bound, step)]
+
+
+def _elided_century(low: str, start: int) -> bool:
+    """ "nel '68", "in ’96": an apostrophe that is no elision ("l'80%" is one) before two digits, and
+    no decade ("gli anni '60")."""
+    if start < 1 or low[start - 1] not in "'’" or (start > 1 and low[start - 2].isalnum()):
+        return False
+    return not low[: start - 1].rstrip().endswith(("anni", "years"))
+
+
+def _year_of(two_digits: int) -> int:
+    """The year a two-digit year names: this century up to this year ("'24"), the last one after ("'68")."""
+    this_year = datetime.date.today().year
+    century = this_year - this_year % 100
+    return century + two_digits if century + two_digits <= this_year else century - 100 + two_digits
 
 
 BIRTHDAY = re.compile(r"\s+(?:compleanno|birthday)(?!\w)")

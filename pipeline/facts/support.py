@@ -9,7 +9,8 @@ of a written digit is never supported. English summaries are checked against Ita
 through the same values. A name is supported through its other forms (`itnews.facts.aliases`:
 Florence/Firenze, francese/Francia, Onu/Nazioni Unite/UN, Kiev/Ucraina), written as the aliases
 file says ("UN" only in capitals), the initials of the article's words ("Coni": Comitato Olimpico
-Nazionale Italiano) and a stem rule (Vasari/Vasariano, Medici/mediceo). In an English summary a name
+Nazionale Italiano) or the summary's ("Israeli Air Force": Iaf), and a stem rule on words respelled
+alike (Vasari/Vasariano, Medici/mediceo, Eurosceptic/euroscettico). In an English summary a name
 made only of common English words is a translation that is not checked ("Golden Lion"), unless it
 is one word Italian writes alike ("Apple", "Shell"), looked for among the article's capitalised
 words. eval/PARAPHRASE.md measures the false alarms on real paraphrase.
@@ -38,6 +39,15 @@ from itnews.facts.names import NAME_SPLIT, UPPER, lexicon, stemmer, stop_words
 # occurrence in 10,000 words; "Gozzoli", "Altman", "Peretola" are far below it.
 DESCRIPTOR_ZIPF = 4.0
 STEM_PREFIX = 5  # across languages, names match on a shared prefix this long (Medici/mediceo)
+# A name translated word by word keeps its Latin words, spelled as each language spells them:
+# "Eurosceptic"/"euroscettico", "Biotechnology"/"biotecnologia", "Academy"/"Accademia". Both sides are
+# respelled the same way before the prefix rule: Greek digraphs and letters Italian lacks, the
+# consonant clusters Italian assimilates (pt, ct, ns), "z" as "s" (Assizes/Assise), then double
+# letters as one.
+COGNATE_SPELLINGS = (("ph", "f"), ("th", "t"), ("ch", "c"), ("ck", "c"), ("k", "c"), ("y", "i"), ("x", "s"),
+                     ("w", "v"), ("h", ""), ("pt", "t"), ("ct", "t"), ("ns", "s"), ("z", "s"))  # fmt: skip
+DOUBLED = re.compile(r"(.)\1+")
+COGNATE_KEY = 4  # letters of a respelled word its candidates are looked up by ("rabbi" is "rabi")
 DURATION_BASE = {"century": ("month", 1200), "decade": ("month", 120), "year": ("month", 12),
                  "month": ("month", 1), "week": ("second", 604_800), "day": ("second", 86_400),
                  "hour": ("second", 3_600), "minute": ("second", 60), "second": ("second", 1)}  # fmt: skip
@@ -116,13 +126,26 @@ class _Article:
 
     @functools.cached_property
     def by_prefix(self) -> dict[str, list[str]]:
-        """Capitalised words, and words rarer than descriptors ("romagnola", not "giovane"), by their
-        first letters."""
+        """Capitalised words, and words rarer than descriptors ("romagnola", not "giovane"), respelled
+        (`cognate`), by their first letters."""
         prefixes: dict[str, list[str]] = {}
         common = lexicon(self.lang)
         for word in self.capitalised | {t for t in self.tokens if common.get(t, 0.0) < DESCRIPTOR_ZIPF}:
-            prefixes.setdefault(word[:STEM_PREFIX], []).append(word)
+            respelled = cognate(word)
+            prefixes.setdefault(respelled[:COGNATE_KEY], []).append(respelled)
         return prefixes
+
+    @functools.cached_property
+    def acronyms(self) -> frozenset[str]:
+        """The acronyms the article writes ("Iaf", "Gdf", "PLD"), folded; a capitalised common word
+        ("Nel", "Per") is none."""
+        common, stops = lexicon(self.lang), stop_words(self.lang)
+        return frozenset(
+            fold(w)
+            for w in WORD.findall(self.text)
+            if ACRONYM.fullmatch(w) and (w.isupper() or (common.get(fold(w), 0.0) < DESCRIPTOR_ZIPF
+                                                          and fold(w) not in stops))
+        )  # fmt: skip
 
 
 @functools.lru_cache(maxsize=64)
@@ -170,7 +193,7 @@ def check_summary(
     if not facts_to_check:
         return Check(len(facts))
     index = article_index(article, article_lang)
-    unsupported = [f for f in facts_to_check if not _supported(f, index, summary_lang, cross)]
+    unsupported = [f for f in facts_to_check if not _supported(f, index, summary_lang, cross, summary)]
     return Check(len(facts), unsupported)
 
 
@@ -184,14 +207,14 @@ def _copied_spans(summary: str, article: str) -> list[tuple[int, int]]:
     ]
 
 
-def _supported(fact: Fact, article: _Article, lang: str, cross: bool) -> bool:
+def _supported(fact: Fact, article: _Article, lang: str, cross: bool, summary: str) -> bool:
     facts = article.facts
     if fact.kind == "name":
         acronyms = {fold(w) for w in WORD.findall(fact.text) if ACRONYM.fullmatch(w)}
         return all(
             _token_found(t, article, lang, cross, t in acronyms)
             for t in _core(fact, lang, article.lang, cross)
-        )
+        ) or _spelled_out(fact, summary, article)
     if fact.kind == "date":
         return _date_supported(fact.value, [f.value for f in facts.get("date", [])])
     if fact.kind == "duration":
@@ -274,10 +297,34 @@ def _token_found(token: str, article: _Article, lang: str, cross: bool, acronym:
         return True
     if not cross:  # the same name inflected: "Coppe Volpi" / "Coppa Volpi"
         return stemmer(article.lang).stemWord(token) in article.name_stems
+    if token in table.groups or len(token) < STEM_PREFIX:  # a known name is found by its forms alone
+        return False
+    respelled = cognate(token)  # "rabbi" is "rabi": four letters of it must then agree
+    least = max(min(STEM_PREFIX, len(respelled)), len(respelled) - 2)
     return any(  # across languages, a shared stem: Vasari/vasariano, Medici/mediceo, Francis/Francesco
-        len(os.path.commonprefix((token, other))) >= max(STEM_PREFIX, len(token) - 2)
-        for other in article.by_prefix.get(token[:STEM_PREFIX], ())
+        len(os.path.commonprefix((respelled, other))) >= least
+        for other in article.by_prefix.get(respelled[:COGNATE_KEY], ())
     )
+
+
+def cognate(word: str) -> str:
+    """A folded word respelled as COGNATE_SPELLINGS say: "eurosceptic" and "euroscettico" both
+    begin "euroscetic"."""
+    for spelling, respelling in COGNATE_SPELLINGS:
+        word = word.replace(spelling, respelling)
+    return DOUBLED.sub(r"\1", word)
+
+
+def _spelled_out(fact: Fact, summary: str, article: _Article) -> bool:
+    """A name the summary spells out where the article writes its acronym: "Israeli Air Force" for
+    "Iaf", "Guardia di finanza" for "Gdf". The initials are those of the words from the name on, to
+    the end of the clause, with and without function words; the whole acronym must be spelled."""
+    words = WORD.findall(CLAUSE_BREAK.split(summary[fact.start :], 1)[0])[: 2 * ACRONYM_LETTERS]
+    skipped = stop_words("it") | stop_words("en")
+    spellings = {fold("".join(w[0] for w in words if all_words or fold(w) not in skipped))
+                 for all_words in (True, False)}  # fmt: skip
+    least = max(3, len(WORD.findall(fact.text)))
+    return any(len(a) >= least and s.startswith(a) for a in article.acronyms for s in spellings)
 
 
 def _institution(fact: Fact, summary: str) -> bool:
