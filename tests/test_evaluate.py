@@ -10,7 +10,7 @@ from itnews.core.record import InputError
 from itnews.evaluate.bootstrap import BETTER, NO_DIFFERENCE, WORSE, bootstrap_ci, paired_bootstrap
 from itnews.evaluate.rouge import ROUGE_TYPES, UnicodeTokenizer, score_pair
 from itnews.evaluate.scores import load_summaries
-from itnews.evaluate.systems import UnknownSystemError, build_system
+from itnews.evaluate.systems import UnknownSystemError, system_options
 
 from .conftest import CORPUS, EVAL_CORPUS
 
@@ -226,11 +226,12 @@ def test_missing_or_null_summaries_are_absent(tmp_path):
     assert summaries.texts == {"it": {"a": "Uno."}, "en": {"b": "Two."}}
 
 
-def test_build_system():
-    assert build_system("lead3")[0].options.method == "lead3"
-    assert build_system("extractive")[0].options.languages == ("it",)
+def test_system_options():
+    assert system_options("lead3").method == "lead3"
+    assert system_options("extractive", words=12).languages == ("it",)
+    assert system_options("extractive", words=12).words == 12
     with pytest.raises(UnknownSystemError, match="unknown system 'textrank'"):
-        build_system("textrank")
+        system_options("textrank")
 
 
 # --- the command line -----------------------------------------------------------------------

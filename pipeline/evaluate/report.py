@@ -1,13 +1,19 @@
-"""Reports of an evaluation: the Markdown file of `itnews eval --system` and the terminal tables.
+"""Reports of an evaluation: the Markdown files of `itnews eval --system` and `--dataset`, and the
+terminal tables.
 
 The systems table is built once (`system_rows`) and rendered to Markdown or to a rich table.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from itnews.evaluate.bootstrap import CONFIDENCE, N_RESAMPLES, SEED, PairedComparison
 from itnews.evaluate.rouge import ROUGE_TYPES
 from itnews.evaluate.scores import BASELINE, LANGUAGES, Aggregate, Evaluation
+
+if TYPE_CHECKING:
+    from itnews.evaluate.runs import RunScores
 
 TYPE_LABELS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L", "rougeLsum": "R-Lsum"}
 LANGUAGE_NAMES = {"it": "Italian", "en": "English"}
@@ -50,20 +56,96 @@ def system_rows(evaluations: list[Evaluation], lang: str, *, markdown: bool) -> 
     return rows
 
 
+TOKENIZERS = {
+    "compat": "rouge-score's default ASCII tokenizer with the Porter stemmer, as `--compat` asks",
+    "unicode": "the project's Unicode tokenizer with Snowball stems",
+}
+
+
 def render_markdown(evaluations: list[Evaluation], *, command: str, date: str) -> str:
     """The report: per language, one row per system, F-measures with their 95% CIs and the verdicts."""
     mode = evaluations[0].mode if evaluations else "unicode"
-    tokenizer = (
-        "rouge-score's default ASCII tokenizer with the Porter stemmer, as `--compat` asks"
-        if mode == "compat"
-        else "the project's Unicode tokenizer with Snowball stems"
-    )
     lines = [
         "# ROUGE evaluation",
         "",
         f"- Command: `{command}`",
         f"- Date: {date}",
-        f"- Mode: `{mode}` ({tokenizer})",
+        f"- Mode: `{mode}` ({TOKENIZERS[mode]})",
+        *method_lines(),
+    ]
+    for lang in LANGUAGES:
+        scored = [e for e in evaluations if e.languages.get(lang)]
+        lines += ["", f"## {LANGUAGE_NAMES[lang]}", ""]
+        if not scored:
+            lines.append("No system produced summaries in this language that have references.")
+            continue
+        lines += systems_table(scored, lang)
+        lines += faithfulness_lines(scored, lang)
+        unscored = [e.system for e in evaluations if not e.languages.get(lang)]
+        if unscored:
+            lines += [
+                "",
+                "Not scored (no summaries in this language): " + ", ".join(f"`{s}`" for s in unscored),
+            ]
+    return "\n".join(lines) + "\n"
+
+
+RUN_TABLES = {
+    "compat": "rouge-score's tokenizer (`--compat`): comparable with the published figures",
+    "unicode": "The project's Italian tokenizer",
+}
+
+
+def render_run_markdown(run: RunScores, *, command: str, date: str, chart_note: str | None = None) -> str:
+    """The report of `itnews eval --dataset`: per reference language, the systems with both
+    tokenizers (the published figures beside the `--compat` ones, which are comparable with them),
+    the guard's figures, the chart, and the rows that could not be scored."""
+    lines = [
+        f"# ROUGE on {run.dataset}" + (f" ({run.split})" if run.split else ""),
+        "",
+        f"- Command: `{command}`",
+        f"- Date: {date}",
+        f"- Rows: {run.rows:,}",
+        *method_lines(),
+        "- Published: figures of papers on the same split, as they report them (no interval); "
+        "compare them with the first table, whose tokenizer is theirs.",
+    ]
+    for lang in run.reference_languages:
+        lines += ["", f"## {LANGUAGE_NAMES[lang]}"]
+        for mode, evaluations in run.evaluations.items():
+            scored = [e for e in evaluations if e.languages.get(lang)]
+            lines += ["", f"### {RUN_TABLES[mode]}", ""]
+            if not scored:
+                lines.append("No system produced summaries in this language.")
+                continue
+            lines += systems_table(scored, lang)
+            if mode == "compat" and lang == "it":
+                lines += [
+                    f"| {p.system} (published: {p.source}) | — | {p.rouge1:.2f} | {p.rouge2:.2f} | "
+                    f"{p.rougeL:.2f} | — | — |"
+                    for p in run.published
+                ]
+        lines += faithfulness_lines(run.evaluations["unicode"], lang)
+        if lang in run.charts:
+            lines += ["", f"![ROUGE F with 95% intervals, {LANGUAGE_NAMES[lang]}]({run.charts[lang]})"]
+    if chart_note:
+        lines += ["", chart_note]
+    lines += ["", "## Rows not scored", ""]
+    if not run.errors:
+        lines.append("None: every row has a reference and every system summarised it.")
+    alike: dict[tuple[str, ...], list[str]] = {}  # rows every system failed on are listed once
+    for where, problems in run.errors.items():
+        alike.setdefault(tuple(problems), []).append(f"`{where}`")
+    for problems, places in alike.items():
+        lines.append(f"- {', '.join(places)}: {len(problems)} row{'s' * (len(problems) != 1)}")
+        lines += [f"  - {problem}" for problem in problems[:MAX_LISTED_IDS]]
+        if len(problems) > MAX_LISTED_IDS:
+            lines.append(f"  - … ({len(problems) - MAX_LISTED_IDS} more in the report's JSON)")
+    return "\n".join(lines) + "\n"
+
+
+def method_lines() -> list[str]:
+    return [
         f"- Scores: mean F-measure over articles, in percent, with the {CONFIDENCE:.0%} percentile bootstrap "
         f"interval ({N_RESAMPLES:,} resamples of the articles, seed {SEED}).",
         f"- Verdicts: paired bootstrap against `{BASELINE}` on the same articles; *better*/*worse* when the "
@@ -73,23 +155,12 @@ def render_markdown(evaluations: list[Evaluation], *, command: str, date: str) -
         "- Faithfulness: the guard's check of every figure, date and name of each summary against its "
         "article (`itnews.facts.guard`).",
     ]
-    for lang in LANGUAGES:
-        scored = [e for e in evaluations if e.languages.get(lang)]
-        lines += ["", f"## {LANGUAGE_NAMES[lang]}", ""]
-        if not scored:
-            lines.append("No system produced summaries in this language that have references.")
-            continue
-        header = ["System", "n", *(f"{TYPE_LABELS[t]} F" for t in ROUGE_TYPES), f"vs {BASELINE}"]
-        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(row) + " |" for row in system_rows(scored, lang, markdown=True)]
-        lines += faithfulness_lines(scored, lang)
-        unscored = [e.system for e in evaluations if not e.languages.get(lang)]
-        if unscored:
-            lines += [
-                "",
-                "Not scored (no summaries in this language): " + ", ".join(f"`{s}`" for s in unscored),
-            ]
-    return "\n".join(lines) + "\n"
+
+
+def systems_table(evaluations: list[Evaluation], lang: str) -> list[str]:
+    header = ["System", "n", *(f"{TYPE_LABELS[t]} F" for t in ROUGE_TYPES), f"vs {BASELINE}"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in system_rows(evaluations, lang, markdown=True)]
 
 
 def faithfulness_lines(evaluations: list[Evaluation], lang: str) -> list[str]:
