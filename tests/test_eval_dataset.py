@@ -188,6 +188,7 @@ def test_a_known_dataset_report_puts_the_published_figures_beside_the_comparable
 
 
 def test_dataset_usage_errors_exit_2(tmp_path):
-    for args in (("--dataset", "x.jsonl"), ("--dataset", "x.jsonl", "--system", "lead3", "--references", "r.jsonl")):
+    with_references = ("--dataset", "x.jsonl", "--system", "lead3", "--references", "r.jsonl")
+    for args in (("--dataset", "x.jsonl"), with_references):
         completed, _, stderr = cli_json("eval", *args)
         assert completed.returncode == 2 and "--dataset takes --system" in stderr
