@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
-# Lead-3 and the extractive summariser scored on the whole corpus: `itnews eval` as the README runs it.
+# Lead-3 and the extractive summariser scored on the whole corpus: `itnews eval` as the docs run it.
 EVAL_CORPUS = ("eval", "--system", "lead3,extractive", "--references", str(CORPUS / "references.jsonl"))
 
 
