@@ -140,6 +140,7 @@ def eval_command(
         if predictions is not None:
             score_predictions(predictions, references, mode, as_json)
         else:
+            report_path = report_path or "eval/report.md"
             failed = score_systems(split_names(system), references, corpus, mode, report_path, as_json)
             raise typer.Exit(1 if failed else 0)
     except InputError as err:
