@@ -93,14 +93,23 @@ def score_systems(names, references: str, corpus: str, mode: str, report_path: s
     import shlex
 
     from itnews.core.console import print_json, report_failed
+    from itnews.core.outputs import claim, starts_with
     from itnews.core.runner import Collect
     from itnews.core.sources import index_source
-    from itnews.evaluate.report import missing_warnings, print_systems_table, render_markdown
+    from itnews.evaluate.report import REPORT_START, missing_warnings, print_systems_table, render_markdown
     from itnews.evaluate.scores import load_summaries
     from itnews.evaluate.systems import build_systems, evaluate_systems
     from itnews.ingest.clean import Clean
     from itnews.summarise.presets import ModelUnavailable
 
+    Path(report_path).parent.mkdir(parents=True, exist_ok=True)
+    held = claim(  # before any work, and held until written
+        Path(report_path),
+        inputs=[references, corpus],
+        option="--report",
+        own=starts_with(REPORT_START.encode()),
+        what="an `itnews eval` report",
+    )
     try:
         systems = build_systems(names)
     except ModelUnavailable as err:
@@ -120,8 +129,7 @@ def score_systems(names, references: str, corpus: str, mode: str, report_path: s
     command = "itnews " + shlex.join(sys.argv[1:])
     markdown = render_markdown(evaluations, command=command, date=datetime.date.today().isoformat())
     try:
-        Path(report_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(report_path).write_text(markdown, encoding="utf-8")
+        held.write(markdown.encode("utf-8"))
     except OSError as err:
         report("error", report_path, f"cannot write the report: {err.strerror or err}")
         failed = True

@@ -57,9 +57,13 @@ def lock_name(path: Path) -> Path:
 
 
 def claim(path: Path, *, inputs: Iterable[str] = (), option: str, own: Own | None, what: str) -> Claim:
-    """Lock ``path`` for this run, then check it may be written (see the module's rule). ``own``
+    """Lock ``path`` for this run, then check it may be written (see the module's rule); ``inputs``
+    are the files the run reads, and those it writes under other options. ``own``
     None: the caller recognises its own file while reading it (a resumable sink), after the lock.
     Raises InputError: one line naming the file and why it is refused."""
+    check_not_input(path, inputs, option)
+    if not path.parent.is_dir():
+        raise InputError(str(path), f"no such folder for the output; choose another {option}")
     lock = lock_name(path)
     flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
     try:  # O_NOFOLLOW: a link planted under the lock's name is refused, never followed
@@ -74,20 +78,24 @@ def claim(path: Path, *, inputs: Iterable[str] = (), option: str, own: Own | Non
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise InputError(str(path), f"is being written by another run (lock {lock})") from None
-        check_target(path, inputs, option, own, what)
+        check_target(path, option, own, what)
     except BaseException:
         held.release()
         raise
     return held
 
 
-def check_target(path: Path, inputs: Iterable[str], option: str, own: Own | None, what: str) -> None:
+def check_not_input(path: Path, inputs: Iterable[str], option: str) -> None:
+    """``inputs``: the files the run reads, and those it writes under other options."""
     for item in inputs:
         same = os.path.realpath(path) == os.path.realpath(item)
         with contextlib.suppress(OSError):  # a hard link to the input is the input too
             same = same or os.path.samefile(path, item)
         if same:
-            raise InputError(str(path), f"is an input of this run; choose another {option}")
+            raise InputError(str(path), f"is an input or another output of this run; choose another {option}")
+
+
+def check_target(path: Path, option: str, own: Own | None, what: str) -> None:
     if path.is_symlink():
         raise InputError(str(path), f"is a link; choose another {option} (links are not written through)")
     if not path.exists():

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from itnews.core.files import ARTICLE_SUFFIXES, open_regular_file
+from itnews.core.files import ARTICLE_SUFFIXES, check_regular_file, open_regular_file
 from itnews.core.record import InputError, Record, valid_text
 
 RECORD_SUFFIXES = {".jsonl", ".csv", ".parquet"}
@@ -43,14 +43,14 @@ class Fields:
     date: str | None = None
 
 
-def digest_source(inputs: list[str], fields: Fields) -> Iterator[Record]:
+def digest_source(inputs: list[str], fields: Fields, follow_symlinks: bool = False) -> Iterator[Record]:
     """`itnews digest`'s inputs, one after the other: article files, and anything `open_source`
     opens. All are opened (and checked: InputError) here, before any is read."""
     import itertools
 
     opened = [
         [file_record(path)] if Path(path).is_file() and Path(path).suffix.lower() in ARTICLE_SUFFIXES
-        else open_source(path, fields)
+        else open_source(path, fields, follow_symlinks=follow_symlinks)
         for path in inputs
     ]  # fmt: skip
     return itertools.chain.from_iterable(opened)
@@ -82,6 +82,7 @@ class Source:
     split: str = "train"
     columns: list[str] | None = None  # the fields present, for tables whose columns are known
     dataset: Any = None  # the `datasets` dataset, for dataset and hub inputs
+    follow_symlinks: bool = False  # a folder's links to files outside it are read, not refused
 
     @property
     def stem(self) -> str:
@@ -90,7 +91,7 @@ class Source:
 
     def __iter__(self) -> Iterator[Record]:
         if self.kind == "directory":
-            return directory_records(self.path)
+            return directory_records(self.path, self.follow_symlinks)
         if self.kind == "jsonl":
             return jsonl_records(self.path, self.stem, self.fields)
         if self.kind == "csv":
@@ -108,7 +109,7 @@ class Source:
     def count(self) -> int | None:
         """How many records, for the progress bar: exact, estimated from lines, or None if unknown."""
         if self.kind == "directory":
-            return sum(1 for _ in directory_records(self.path))
+            return sum(1 for _ in directory_records(self.path, self.follow_symlinks))
         if self.kind in ("jsonl", "csv"):  # one record a line; a CSV cell may span lines (rare)
             return count_lines(self.path) - (self.kind == "csv")
         if self.kind == "parquet":
@@ -121,13 +122,13 @@ class Source:
         return splits[self.split].num_examples if self.split in splits else None
 
 
-def open_source(path: str, fields: Fields, split: str = "train") -> Source:
+def open_source(path: str, fields: Fields, split: str = "train", follow_symlinks: bool = False) -> Source:
     """The input at ``path``: a folder of articles, a record file, a `save_to_disk` folder, or else
     a dataset on the hub. Raises InputError when it cannot be used at all."""
     location = Path(path)
     if location.is_dir():
         if not any((location / marker).exists() for marker in DATASET_MARKERS):
-            return Source(path, "directory", fields)
+            return Source(path, "directory", fields, follow_symlinks=follow_symlinks)
         from datasets import DatasetDict, load_from_disk
 
         dataset = load_from_disk(path)
@@ -184,15 +185,30 @@ def present_fields(path: str, columns: list[str] | None, fields: Fields) -> list
     return [name for name in dict.fromkeys(wanted) if name in columns]
 
 
-def directory_records(root: str) -> Iterator[Record]:
+def directory_records(root: str, follow_symlinks: bool = False) -> Iterator[Record]:
     """Article files, sorted, sub-folders included. The id is the path under ``root`` without the
-    suffix: the file's stem, as `itnews summarise` names it, for files at the top."""
+    suffix: the file's stem, as `itnews summarise` names it, for files at the top. A link whose
+    real path is outside ``root`` (``passwd.txt -> /etc/passwd``) is an error record unless
+    ``follow_symlinks``: a folder given to summarise is not a licence to read the whole disk."""
+    inside = os.path.realpath(root)
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
         for name in sorted(files):
             file = Path(folder, name)
             if file.suffix.lower() in ARTICLE_SUFFIXES:
-                yield file_record(str(file), file.relative_to(root).with_suffix("").as_posix())
+                record = file_record(str(file), file.relative_to(root).with_suffix("").as_posix())
+                if not follow_symlinks and os.path.commonpath([inside, os.path.realpath(file)]) != inside:
+                    record.fail(record.source, outside_reason(file))
+                yield record
+
+
+def outside_reason(file: Path) -> str:
+    """Why a link out of the folder is refused; a pipe or device is refused as such wherever it is."""
+    try:
+        check_regular_file(file, str(file))
+    except InputError as err:
+        return err.reason
+    return f"a link to {valid_text(os.path.realpath(file))}, outside the folder; --follow-symlinks reads it"
 
 
 def jsonl_records(path: str, stem: str, fields: Fields) -> Iterator[Record]:

@@ -50,6 +50,11 @@ def system_rows(evaluations: list[Evaluation], lang: str, *, markdown: bool) -> 
     return rows
 
 
+# How every report begins (the command follows): `itnews eval --report` rewrites a file only if it
+# begins so.
+REPORT_START = "# ROUGE evaluation\n\n- Command: `itnews eval"
+
+
 def render_markdown(evaluations: list[Evaluation], *, command: str, date: str) -> str:
     """The report: per language, one row per system, F-measures with their 95% CIs and the verdicts."""
     mode = evaluations[0].mode if evaluations else "unicode"
