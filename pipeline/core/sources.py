@@ -273,37 +273,84 @@ def bounded_lines(file) -> Iterator[bytes]:
 
 
 def csv_rows(path: str, header_only: bool = False) -> Iterator:
-    """A CSV's rows as dicts, cells as written (ids like "007" and "NA" stay text), streamed by the
-    csv module: a quote left open swallows the lines after it, and reading row by row keeps every
-    row before it (`datasets` reads blocks of 10,000 rows and loses the fault's whole block).
-    Undecodable bytes are kept apart (as lone surrogates) so that their row fails as a JSONL line
-    of such bytes does, while a real U+FFFD in the text is cleaning's to count (`itnews.ingest.damage`)."""
+    """A CSV's rows as dicts, cells as written (ids like "007" and "NA" stay text), or for a row
+    that cannot be one, the reason (a string). Rows are told apart here (`csv_records`) and each is
+    parsed by the csv module: a row over MAX_LINE_BYTES is skipped without being held and reading
+    goes on after it, and a quote left open (it swallows the lines after it) ends the file with
+    every row before it kept (`datasets` reads blocks of 10,000 rows and loses the fault's whole
+    block). Undecodable bytes are kept apart (as lone surrogates) so that their row fails as a
+    JSONL line of such bytes does, while a real U+FFFD in the text is cleaning's to count
+    (`itnews.ingest.damage`)."""
     import io
 
-    csv.field_size_limit(MAX_LINE_BYTES)
     with io.TextIOWrapper(
         open_regular_file(Path(path), path), encoding="utf-8-sig", errors="surrogateescape", newline=""
     ) as file:
-        reader = csv.reader(file, strict=True)  # strict: a quote open at the end of file is an error
-        try:
-            header = next(reader, [])
-            if header_only:
-                yield header
-                return
-            for row in reader:
-                yield dict(zip(header, row, strict=False))
-        except csv.Error as err:
-            raise ValueError(f"line {reader.line_num}: {err} (a quote left open?)") from None
+        header = None
+        for line, text in csv_records(file):
+            if text is None:
+                if header is None:
+                    raise ValueError(f"line {line}: a header over {MAX_LINE_BYTES // 2**20} MB")
+                yield f"row longer than {MAX_LINE_BYTES // 2**20} MB (from line {line})"
+                continue
+            try:  # strict: a stray quote inside a cell is an error, not a guess
+                row = next(csv.reader([text], strict=True), [])
+            except csv.Error as err:
+                if header is None:
+                    raise ValueError(f"line {line}: {err}") from None
+                yield f"malformed CSV row (from line {line}): {err}"
+                continue
+            if header is None:
+                header = row
+                if header_only:
+                    yield header
+                    return
+                continue
+            yield dict(zip(header, row, strict=False))
 
 
-def table_records(path: str, stem: str, rows: Iterable[dict], fields: Fields) -> Iterator[Record]:
-    """Records of a CSV, Parquet or dataset, rows counted from 1. A file that stops parsing part-way
-    (a CSV quote left open swallows the lines after it, so its rows cannot be told apart) ends
-    with one error record saying where reading stopped."""
+def csv_records(file) -> Iterator[tuple[int, str | None]]:
+    """(first line, text) of each CSV row, read in bounded pieces; the text is None for a row over
+    MAX_LINE_BYTES, which is read past, never held. A row ends at a line end outside quotes: with
+    the csv module's quoting (a quote opens and closes a cell, an escaped one is doubled) that is a
+    line end after an even number of quotes. An odd count at the end of the file is a quote left
+    open: ValueError, saying where."""
+    line, first = 0, 1
+    pieces: list[str] = []
+    size, quotes = 0, 0
+    while piece := file.readline(MAX_LINE_BYTES + 1):
+        quotes += piece.count('"')
+        size += len(piece)
+        if size <= MAX_LINE_BYTES:
+            pieces.append(piece)
+        else:
+            pieces.clear()  # too long to be one article's row: read past it
+        if not piece.endswith(("\n", "\r")):
+            continue
+        line += 1
+        if quotes % 2:
+            continue
+        yield first, "".join(pieces) if size <= MAX_LINE_BYTES else None
+        first, pieces, size, quotes = line + 1, [], 0, 0
+    if quotes % 2:
+        raise ValueError(f"line {first}: a quote opened here is never closed (a quote left open?)")
+    if size:  # the last row, without a final line end
+        yield first, "".join(pieces) if size <= MAX_LINE_BYTES else None
+
+
+def table_records(path: str, stem: str, rows: Iterable[dict | str], fields: Fields) -> Iterator[Record]:
+    """Records of a CSV, Parquet or dataset, rows counted from 1. A row the reader could not make
+    (a cell over the size limit) comes as the reason, and is an error record. A file that stops
+    parsing part-way (a CSV quote left open swallows the lines after it, so its rows cannot be told
+    apart) ends with one error record saying where reading stopped."""
     number, where, stem = 0, valid_text(path), valid_text(stem)
     try:
         for number, row in enumerate(rows, 1):
-            yield row_record(row, fields, f"{stem}:{number}", f"{where}:{number}")
+            fallback_id, source = f"{stem}:{number}", f"{where}:{number}"
+            if isinstance(row, str):
+                yield Record(id=fallback_id, source=source).fail(source, row)
+            else:
+                yield row_record(row, fields, fallback_id, source)
     except Exception as err:  # the parser's own message says where and why
         source = f"{where}:{number + 1}"
         reason = f"reading stopped after row {number}: {type(err).__name__}: {err}"
