@@ -389,7 +389,7 @@ def test_the_output_never_overwrites_the_input_or_a_foreign_file(tmp_path):
     corpus = tmp_path / "c.jsonl"
     write_corpus(corpus, 2)
     source = open_source(str(corpus), Fields())
-    with pytest.raises(ValueError, match="overwrite the input"):
+    with pytest.raises(InputError, match="is an input or another output of this run"):
         open_sink(str(corpus), source.path)
     with pytest.raises(ValueError, match=r"\.jsonl or \.parquet"):
         open_sink(str(tmp_path / "out.csv"), source.path)

@@ -192,3 +192,21 @@ def test_dataset_usage_errors_exit_2(tmp_path):
     for args in (("--dataset", "x.jsonl"), with_references):
         completed, _, stderr = cli_json("eval", *args)
         assert completed.returncode == 2 and "--dataset takes --system" in stderr
+
+
+def test_a_report_over_a_foreign_file_or_the_dataset_is_refused_before_any_work(tmp_path):
+    dataset = tmp_path / "rows.jsonl"
+    lines = [json.dumps(row, ensure_ascii=False) + "\n" for row in corpus_rows()[:2]]
+    dataset.write_text("".join(lines), encoding="utf-8")
+    notes = tmp_path / "notes.md"
+    notes.write_text("# my notes\n", encoding="utf-8")
+    before = dataset.read_bytes()
+    for target in (notes, dataset):
+        completed, _, stderr = cli_json(
+            "eval", "--dataset", str(dataset), *DATASET_ARGS, "--system", "lead3",
+            "--out", str(tmp_path / "run"), "--report", str(target),
+        )  # fmt: skip
+        assert completed.returncode == 1 and len(stderr.strip().splitlines()) == 1
+        assert stderr.startswith(f"error: {target}:")
+    assert notes.read_text(encoding="utf-8") == "# my notes\n" and dataset.read_bytes() == before
+    assert not (tmp_path / "run" / "lead3.jsonl").exists()  # refused before any work

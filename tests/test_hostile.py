@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from itnews.core.record import Record
+from itnews.core.record import BATCH, Record, json_line, output
 from itnews.core.sources import Fields, open_source
 
 from .conftest import CORPUS, run_cli
@@ -283,7 +283,7 @@ def test_a_failed_final_rewrite_leaves_no_temporary_file_and_fails_loudly(tmp_pa
     monkeypatch.setattr(sinks.os, "fsync", full_disk)
     with pytest.raises(OSError, match="No space left"):
         sink.close()
-    assert out.read_bytes() == before and not (tmp_path / "out.jsonl.tmp").exists()
+    assert out.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
     monkeypatch.undo()
     JsonlSink(out).close()  # the next run compacts
     assert [r["id"] for r in jsonl(out)] == ["a"]
@@ -302,3 +302,224 @@ def test_a_record_with_any_string_is_written_by_both_sinks(tmp_path):
     assert line["id"] == "x\ud800y" and line["summary_it"] == "a\x00b\u2028c"  # JSON escapes read back
     [row] = pq.read_table(tmp_path / "o.parquet").to_pylist()
     assert row["id"] == "x\\ud800y" and row["warnings"] == ["\\udcff"]  # Parquet: visible escapes
+
+
+# --- outputs: nothing clobbered, nothing followed, one run at a time (issue 22) ----------------
+
+
+def corpus_with_a_failure(tmp_path):
+    """Two records, one failing: a second run retries it, so its output is rewritten at the end."""
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(
+        json.dumps({"id": "a", "text": LEAD}) + "\n" + json.dumps({"id": "b", "text": " "}) + "\n"
+    )
+    return corpus
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("digest", "{news}", "--out", "{news}"),
+        ("digest", "{news}", "--out", "{other}"),
+        ("digest", "{news}", "--report", "{news}"),
+        ("digest", "{news}", "--report", "{other}"),
+        ("eval", "--system", "lead1", "--references", "{refs}", "--report", "{refs}"),
+        ("eval", "--system", "lead1", "--references", "{refs}", "--report", "{other}"),
+        ("batch", "{news}", "--out", "{link}"),
+    ],
+)
+def test_no_command_writes_over_an_input_or_a_file_it_did_not_write(tmp_path, command):
+    news, refs, other = tmp_path / "news.jsonl", tmp_path / "refs.jsonl", tmp_path / "notes.html"
+    news.write_text(json.dumps({"id": "a", "text": LEAD}) + "\n")
+    refs.write_bytes((CORPUS / "references.jsonl").read_bytes())
+    other.write_text("# le mie note\n")
+    os.link(news, tmp_path / "link.jsonl")  # a hard link to the input is the input
+    before = {path: path.read_bytes() for path in (news, refs, other)}
+    paths = {"news": news, "refs": refs, "other": other, "link": tmp_path / "link.jsonl"}
+    language = ("--lang", "it") if command[0] != "eval" else ()
+    status, _, stderr = cli(*(part.format(**paths) for part in command), *language)
+    assert status == 1 and {path: path.read_bytes() for path in before} == before
+    [line] = errors(stderr)
+    assert "is an input or another output of this run" in line or "exists and is not" in line
+
+
+def test_the_earlier_output_of_the_same_command_is_replaced_whole(tmp_path):
+    news, out, page = tmp_path / "news.jsonl", tmp_path / "stories.jsonl", tmp_path / "digest.html"
+    news.write_text(json.dumps({"id": "a", "text": LEAD}) + "\n")
+    for _ in range(2):  # the second run finds its own files there and rewrites them
+        status, _, stderr = cli("digest", str(news), "--out", str(out), "--report", str(page), "--lang", "it")
+        assert status == 0, stderr
+    assert len(jsonl(out)) == 1 and page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == [
+        "digest.html", "news.jsonl", "stories.jsonl"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_files_planted_beside_the_output_are_never_followed_or_deleted(tmp_path, suffix):
+    corpus, out = corpus_with_a_failure(tmp_path), tmp_path / f"out{suffix}"
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious")
+    (tmp_path / f"out{suffix}.tmp").symlink_to(victim)  # the old fixed temporary names
+    (tmp_path / f".out{suffix}.tmp").write_bytes(b"someone else's")
+    for _ in range(2):  # the second run retries "b" and rewrites OUT through a temporary file
+        status, _, stderr = cli("batch", str(corpus), "--out", str(out), "--lang", "it")
+        assert status == 1 and len(errors(stderr)) == 1
+    assert (
+        victim.read_bytes() == b"precious"
+        and (tmp_path / f".out{suffix}.tmp").read_bytes() == b"someone else's"
+    )
+    assert (tmp_path / f"out{suffix}.tmp").is_symlink()
+
+    out.unlink()
+    lock = tmp_path / f".out{suffix}.lock"
+    lock.unlink()
+    lock.symlink_to(victim)  # a planted lock is refused, not opened through
+    status, _, stderr = cli("batch", str(corpus), "--out", str(out), "--lang", "it")
+    assert status == 1 and victim.read_bytes() == b"precious" and not out.exists()
+    [line] = errors(stderr)
+    assert line.startswith(f"error: {lock}: cannot open the lock file")
+
+
+@pytest.mark.parametrize("planted", ["notes.txt", "link"])
+def test_a_parts_folder_holding_anything_else_is_refused_and_kept(tmp_path, planted):
+    corpus, out = corpus_with_a_failure(tmp_path), tmp_path / "out.parquet"
+    parts = tmp_path / "out.parquet.parts"
+    if planted == "link":
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        (elsewhere / "part-00000000.parquet").write_bytes(b"mine")
+        parts.symlink_to(elsewhere)
+    else:
+        parts.mkdir()
+        (parts / planted).write_bytes(b"mine")
+    status, _, stderr = cli("batch", str(corpus), "--out", str(out), "--lang", "it")
+    assert status == 1 and not out.exists()
+    assert [p.read_bytes() for p in parts.iterdir()] == [b"mine"]
+    [line] = errors(stderr)
+    assert line.startswith(f"error: {parts}: ")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"id": "x", "text": "una riga senza a capo',  # one unfinished line, no output's
+        b'{"id": "a", "status": "ok"}\n{"nota": "mia"}\n',  # id and status, not the batch keys
+        json_line(output(Record(id="a", summary_it="Riassunto."), BATCH)) + b"le mie note\n",
+        json_line(output(Record(id="a", summary_it="Riassunto."), BATCH)) + b'{"id": "x", "nota": 1}\n',
+    ],
+)
+def test_a_jsonl_out_is_ours_only_if_every_complete_line_is_a_batch_record(tmp_path, content):
+    corpus, out = corpus_with_a_failure(tmp_path), tmp_path / "out.jsonl"
+    out.write_bytes(content)
+    status, _, stderr = cli("batch", str(corpus), "--out", str(out), "--lang", "it")
+    assert status == 1 and out.read_bytes() == content
+    assert errors(stderr) == [
+        f"error: {out}: exists and is not an `itnews batch` output; choose another --out"
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_a_second_run_on_the_same_output_is_refused_and_the_first_loses_nothing(tmp_path, suffix):
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    corpus, out = tmp_path / "big.jsonl", tmp_path / f"out{suffix}"
+    ids = [f"n{number}" for number in range(2000)]
+    corpus.write_text("".join(json.dumps({"id": i, "text": f"{LEAD} {i}"}) + "\n" for i in ids))
+    args = [sys.executable, "-m", "itnews.cli", "batch", str(corpus), "--out", str(out), "--lang", "it"]
+    first = subprocess.Popen(
+        [*args, "--batch-size", "4"], cwd=REPO, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    written = out if suffix == ".jsonl" else tmp_path / "out.parquet.parts"
+    deadline = time.monotonic() + 60
+    while not written.exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    status, _, stderr = cli(*args[3:])
+    assert time.monotonic() - started < 30 and first.poll() is None, "the first run should still be going"
+    assert status == 1
+    lock = tmp_path / f".out{suffix}.lock"
+    assert errors(stderr) == [f"error: {out}: is being written by another run (lock {lock})"]
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    if suffix == ".jsonl":
+        records = jsonl(out)
+    else:
+        import pyarrow.parquet as pq
+
+        records = pq.read_table(out).to_pylist()
+    assert sorted(r["id"] for r in records) == sorted(ids) and {r["status"] for r in records} == {"ok"}
+
+
+def test_links_out_of_a_batch_folder_are_refused_unless_asked_for(tmp_path):
+    folder, secret = tmp_path / "in", tmp_path / "secret.txt"
+    folder.mkdir()
+    secret.write_text(f"{LEAD}. Segreto di Stato numero sette.\n", encoding="utf-8")
+    shutil.copy(ARTICLE, folder / "good.txt")
+    (folder / "passwd.txt").symlink_to(secret)
+    (folder / "twin.txt").symlink_to(folder / "good.txt")  # a link inside the folder is read
+    out = tmp_path / "out.jsonl"
+    status, _, stderr = cli("batch", str(folder), "--out", str(out), "--lang", "it")
+    records = {r["id"]: r for r in jsonl(out)}
+    assert status == 1 and records["good"]["status"] == records["twin"]["status"] == "ok"
+    assert records["passwd"]["status"] == "error" and "Segreto" not in out.read_text(encoding="utf-8")
+    assert errors(stderr) == [
+        f"error: {folder / 'passwd.txt'}: a link to {secret}, outside the folder; --follow-symlinks reads it"
+    ]
+    followed = tmp_path / "followed.jsonl"
+    status, _, _ = cli("batch", str(folder), "--out", str(followed), "--lang", "it", "--follow-symlinks")
+    assert status == 0 and {r["status"] for r in jsonl(followed)} == {"ok"}
+
+
+def test_an_oversized_parquet_cell_is_an_error_record_in_bounded_memory(tmp_path):
+    import re
+    import subprocess
+    import sys
+
+    table = tmp_path / "news.parquet"
+    # Written by another process: a child's peak memory starts from its parent's at the fork.
+    subprocess.run([sys.executable, "-c", f"""
+import pyarrow as pa, pyarrow.parquet as pq
+schema = pa.schema([("id", pa.string()), ("text", pa.string())])
+with pq.ParquetWriter({str(table)!r}, schema, compression="zstd") as writer:
+    writer.write_table(pa.table({{"id": ["a", "b"], "text": [{LEAD!r}, {LEAD!r} + " due"]}}))
+    writer.write_table(pa.table({{"id": ["big"], "text": ["a" * 300 * 2**20]}}))  # 300 MB
+    writer.write_table(pa.table({{"id": ["c"], "text": [{LEAD!r} + " tre"]}}))
+"""], check=True)  # fmt: skip
+    assert table.stat().st_size < 100_000
+    out = tmp_path / "out.jsonl"
+    started = time.monotonic()
+    # Through a small Python: a child's peak memory starts from its parent's (vfork, exec), and
+    # the test process may be large by now.
+    relay = [sys.executable, "-c", "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"]
+    command = [sys.executable, "-m", "itnews.cli", "batch", str(table), "--out", str(out), "--lang", "it"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    completed = subprocess.run([*relay, *command], capture_output=True, env=env, timeout=120, check=False)
+    status, stderr = completed.returncode, completed.stderr.decode("utf-8")
+    assert "Traceback" not in stderr, stderr
+    elapsed = time.monotonic() - started
+    peak = float(re.search(r"peak memory (\d+) MB", stderr).group(1))
+    print(f"oversized Parquet cell: {elapsed:.1f} s, peak memory {peak:.0f} MB")
+    records = {r["id"]: r for r in jsonl(out)}
+    assert status == 1 and {i for i, r in records.items() if r["status"] == "ok"} == {"a", "b", "c"}
+    [line] = errors(stderr)
+    assert "cell over 10 MB" in records["news:3"]["error"] and line.startswith(f"error: {table}:3: ")
+    assert peak < 600 and elapsed < 60  # reading the cell took 3.5 GB for a 500 MB one
+
+
+def test_an_oversized_csv_cell_is_one_error_record_and_reading_goes_on(tmp_path):
+    table = tmp_path / "news.csv"
+    big = ('Una riga lunga, con ""virgolette"".\n' * 400_000)[: 11 * 2**20]  # over 10 MB, quoted
+    with table.open("w", encoding="utf-8") as file:
+        file.write(f'id,text\nr1,{LEAD} uno\nbig,"{big}"\n')
+        file.writelines(f"r{n},{LEAD} {n}\n" for n in range(2, 50))
+    out = tmp_path / "out.jsonl"
+    status, _, stderr = cli("batch", str(table), "--out", str(out), "--lang", "it")
+    records = {r["id"]: r for r in jsonl(out)}
+    assert status == 1 and len(records) == 50
+    assert {i for i, r in records.items() if r["status"] == "ok"} == {f"r{n}" for n in range(1, 50)}
+    [line] = errors(stderr)
+    assert line == f"error: {table}:2: row longer than 10 MB (from line 3)" and "quote" not in line

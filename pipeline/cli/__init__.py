@@ -33,6 +33,10 @@ Paths = Annotated[
     list[str], typer.Argument(help="Article files (.txt, .html) or - for stdin.", show_default=False)
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object per line instead of readable text.")]
+FollowSymlinks = Annotated[
+    bool,
+    typer.Option("--follow-symlinks", help="Read a folder's links to files outside it (refused by default)."),
+]
 StrictLang = Annotated[bool, typer.Option("--strict-lang", help="Refuse articles not detected as Italian.")]
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itnews.cli import app, finish, report, run_or_stop, summary_chain, with_summary_options
+from itnews.cli import FollowSymlinks, app, finish, report, run_or_stop, summary_chain, with_summary_options
 
 if TYPE_CHECKING:
     from itnews.summarise.steps import SummaryOptions
@@ -74,6 +74,7 @@ def batch(
         int | None, typer.Option("--limit", min=1, help="Only the first N records of INPUT.")
     ] = None,
     split: Annotated[str, typer.Option("--split", help="Split of a dataset INPUT.")] = "train",
+    follow_symlinks: FollowSymlinks = False,
     batch_size: Annotated[
         int,
         typer.Option("--batch-size", min=1, help="Articles per batch; a batch is written durably at once."),
@@ -105,7 +106,8 @@ def batch(
     from itnews.core.sources import Fields, open_source
 
     try:
-        source = open_source(input_path, Fields(text=text_field, id=id_field, title=title_field), split)
+        fields = Fields(text=text_field, id=id_field, title=title_field)
+        source = open_source(input_path, fields, split, follow_symlinks)
     except InputError as err:
         report("error", err.item, err.reason)
         raise typer.Exit(1) from None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itnews.cli import JsonFlag, app, report, run_or_stop, summary_chain, with_summary_options
+from itnews.cli import FollowSymlinks, JsonFlag, app, report, run_or_stop, summary_chain, with_summary_options
 from itnews.core.record import json_line
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ def digest(
     date_field: Annotated[
         str | None, typer.Option("--date-field", help="Record field with the publication date (ISO 8601).")
     ] = None,
+    follow_symlinks: FollowSymlinks = False,
     *,
     options: SummaryOptions,
     strict_lang: bool,
@@ -51,14 +52,26 @@ def digest(
     """Group many outlets' articles into stories: a headline and one summary per story, sources
     named, a timeline of what changed day to day, and the figures the sources disagree on."""
     from itnews.core.console import print_json, report_failed
+    from itnews.core.outputs import claim, own_jsonl, starts_with
     from itnews.core.record import InputError
     from itnews.core.runner import Collect
     from itnews.core.sources import Fields, digest_source
-    from itnews.digest.build import build_stories, summarise_stories
+    from itnews.digest.build import STORY_KEYS, build_stories, summarise_stories
+    from itnews.digest.report import REPORT_START, render
 
     fields = Fields(text=text_field, id=id_field, title=title_field, outlet=source_field, date=date_field)
-    try:
-        source = digest_source(inputs, fields)
+    try:  # both outputs are claimed before any work, and held until written
+        held_out = out and claim(
+            Path(out), inputs=inputs, option="--out", own=own_jsonl(STORY_KEYS), what="a digest output"
+        )
+        held_report = report_path and claim(
+            Path(report_path),
+            inputs=[*inputs, *([out] if out else [])],
+            option="--report",
+            own=starts_with(REPORT_START.encode()),
+            what="a digest report",
+        )
+        source = digest_source(inputs, fields, follow_symlinks)
         clean, *summary_steps = summary_chain(options, strict_lang)  # models load here
         collected = Collect()
         run_or_stop(source, [clean], collected, unique_ids=True)
@@ -75,16 +88,14 @@ def digest(
     stories = build_stories(articles, options.words)
     summarise_stories(stories, articles, summary_steps)
     lines = [story.to_dict() for story in stories]
-    try:
-        if out is not None:
-            Path(out).write_bytes(b"".join(json_line(line) for line in lines))
-        if report_path is not None:
-            from itnews.digest.report import render
-
-            Path(report_path).write_text(render(stories, articles), encoding="utf-8")
-    except OSError as err:
-        report("error", out if out is not None else report_path, f"cannot write: {err.strerror or err}")
-        raise typer.Exit(1) from None
+    for held, content in ((held_out, lambda: b"".join(map(json_line, lines))),
+                          (held_report, lambda: render(stories, articles).encode("utf-8"))):  # fmt: skip
+        if held:
+            try:
+                held.write(content())
+            except OSError as err:
+                report("error", str(held.path), f"cannot write: {err.strerror or err}")
+                raise typer.Exit(1) from None
     for story in stories:
         if as_json:
             print_json(story.to_dict())

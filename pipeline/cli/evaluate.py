@@ -191,8 +191,6 @@ def score_dataset(spec, names, limit, out, settings, ray, report_path, as_json) 
     opened = open_dataset(spec)
     languages = tuple(opened.references)
     options = {name: system_options(name, languages, **settings) for name in with_baseline(names)}
-    # Every model loads before any work (the Ray engine loads each once here too, to fail early).
-    chains = {name: summary_chain(system, False) for name, system in options.items()}
     split = spec.split if opened.articles.kind in ("dataset", "hub") else None  # a file has no splits
     folder = Path(out or f"itnews-eval/{file_name(Path(spec.name).stem)}" + (f"-{split}" if split else ""))
     try:
@@ -200,6 +198,10 @@ def score_dataset(spec, names, limit, out, settings, ray, report_path, as_json) 
     except OSError as err:
         report("error", str(folder), f"cannot make the run's folder: {err.strerror or err}")
         raise typer.Exit(1) from None
+    reports = claim_run_report(Path(report_path) if report_path else folder / "report.md", languages,
+                               [opened.articles.path])  # fmt: skip
+    # Every model loads before any work (the Ray engine loads each once here too, to fail early).
+    chains = {name: summary_chain(system, False) for name, system in options.items()}
     show = sys.stderr.isatty()
     total = min(filter(None, (opened.articles.count(), limit)), default=None) if show else None
     resume = f"resume with: itnews {shlex.join(sys.argv[1:])}"
@@ -231,7 +233,7 @@ def score_dataset(spec, names, limit, out, settings, ray, report_path, as_json) 
         folder, list(options), references, problems, dataset=spec.name, split=split, rows=rows,
         published=known.published if known else (),
     )  # fmt: skip
-    failed = write_run_report(run, Path(report_path) if report_path else folder / "report.md")
+    failed = write_run_report(run, reports)
     if as_json:
         print_json(run.to_dict())
     else:
@@ -240,38 +242,79 @@ def score_dataset(spec, names, limit, out, settings, ray, report_path, as_json) 
     return failed or bool(run.errors)
 
 
-def write_run_report(run, path: Path) -> bool:
-    """The report (Markdown), its JSON and its charts, beside each other. True when one cannot be
-    written."""
+CHART_SOFTWARE = "itnews eval --dataset"  # in each chart's PNG text: how a rerun knows it as its own
+
+
+def claim_run_report(path: Path, languages: tuple[str, ...], inputs: list[str]) -> dict:
+    """The report's files (Markdown, JSON, a chart per language), claimed before any work as every
+    output is (`itnews.core.outputs`): each is written only over the command's own earlier one."""
+    from itnews.core.outputs import claim, starts_with
+    from itnews.evaluate.chart import chart_available
+    from itnews.evaluate.report import RUN_REPORT_START
+
+    def chart_is_ours(file: Path) -> bool:
+        with file.open("rb") as handle:
+            return CHART_SOFTWARE.encode() in handle.read(4096)
+
+    targets = {"md": (path, starts_with(RUN_REPORT_START.encode()), "an `itnews eval --dataset` report"),
+               "json": (path.with_suffix(".json"), starts_with(b'{\n "dataset": '), "its JSON")}  # fmt: skip
+    if chart_available():
+        for lang in languages:
+            targets[lang] = (path.with_name(f"{path.stem}-{lang}.png"), chart_is_ours, "its chart")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        report("error", str(path), f"cannot write the report: {err.strerror or err}")
+        raise typer.Exit(1) from None
+    held = {}
+    try:
+        for key, (target, own, what) in targets.items():
+            held[key] = claim(target, inputs=inputs, option="--report", own=own, what=what)
+    except BaseException:
+        for claimed in held.values():
+            claimed.release()
+        raise
+    return held
+
+
+def write_run_report(run, reports: dict) -> bool:
+    """The report (Markdown), its JSON and its charts, each replacing the claimed file whole. True
+    when one cannot be written."""
     import datetime
     import json
     import shlex
+    import tempfile
 
-    from itnews.evaluate.chart import chart_available, draw_chart
+    from itnews.evaluate.chart import draw_chart
     from itnews.evaluate.report import LANGUAGE_NAMES, render_run_markdown
 
-    note = None
+    path = reports["md"].path
+    note = (
+        None if len(reports) > 2 else "No chart: matplotlib is not installed (pip install 'itnews[chart]')."
+    )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if chart_available():
-            for lang in run.reference_languages:
-                chart = path.with_name(f"{path.stem}-{lang}.png")
-                name = Path(run.dataset).name + (f" ({run.split})" if run.split else "")
-                title = f"{name}, {LANGUAGE_NAMES[lang]}: rouge-score's tokenizer"
-                draw_chart(
-                    chart, title, run.evaluations["compat"], lang, run.published if lang == "it" else ()
-                )
-                run.charts[lang] = chart.name
-        else:
-            note = "No chart: matplotlib is not installed (pip install 'itnews[chart]')."
+        for lang in run.reference_languages:
+            if lang not in reports:
+                continue
+            name = Path(run.dataset).name + (f" ({run.split})" if run.split else "")
+            title = f"{name}, {LANGUAGE_NAMES[lang]}: rouge-score's tokenizer"
+            with tempfile.TemporaryDirectory() as scratch:  # drawn apart, then written as every output is
+                drawn = Path(scratch) / "chart.png"
+                published = run.published if lang == "it" else ()
+                draw_chart(drawn, title, run.evaluations["compat"], lang, published, software=CHART_SOFTWARE)
+                reports[lang].write(drawn.read_bytes())
+            run.charts[lang] = reports[lang].path.name
         command = "itnews " + shlex.join(sys.argv[1:])
-        markdown = render_run_markdown(run, command=command, date=datetime.date.today().isoformat(),
-                                       chart_note=note)  # fmt: skip
-        path.write_text(markdown, encoding="utf-8")
-        path.with_suffix(".json").write_text(json.dumps(run.to_dict(), ensure_ascii=False, indent=1), "utf-8")
+        date = datetime.date.today().isoformat()
+        markdown = render_run_markdown(run, command=command, date=date, chart_note=note)
+        reports["md"].write(markdown.encode("utf-8"))
+        reports["json"].write(json.dumps(run.to_dict(), ensure_ascii=False, indent=1).encode("utf-8"))
     except OSError as err:
         report("error", str(path), f"cannot write the report: {err.strerror or err}")
         return True
+    finally:
+        for claimed in reports.values():
+            claimed.release()
     print(f"report: {path}", file=sys.stderr)
     return False
 
@@ -303,14 +346,23 @@ def score_systems(names, references: str, corpus: str, mode: str, report_path: s
     import shlex
 
     from itnews.core.console import print_json, report_failed
+    from itnews.core.outputs import claim, starts_with
     from itnews.core.runner import Collect
     from itnews.core.sources import index_source
-    from itnews.evaluate.report import missing_warnings, print_systems_table, render_markdown
+    from itnews.evaluate.report import REPORT_START, missing_warnings, print_systems_table, render_markdown
     from itnews.evaluate.scores import load_summaries
     from itnews.evaluate.systems import build_systems, evaluate_systems
     from itnews.ingest.clean import Clean
     from itnews.summarise.presets import ModelUnavailable
 
+    Path(report_path).parent.mkdir(parents=True, exist_ok=True)
+    held = claim(  # before any work, and held until written
+        Path(report_path),
+        inputs=[references, corpus],
+        option="--report",
+        own=starts_with(REPORT_START.encode()),
+        what="an `itnews eval` report",
+    )
     try:
         systems = build_systems(names)
     except ModelUnavailable as err:
@@ -330,8 +382,7 @@ def score_systems(names, references: str, corpus: str, mode: str, report_path: s
     command = "itnews " + shlex.join(sys.argv[1:])
     markdown = render_markdown(evaluations, command=command, date=datetime.date.today().isoformat())
     try:
-        Path(report_path).parent.mkdir(parents=True, exist_ok=True)
-        Path(report_path).write_text(markdown, encoding="utf-8")
+        held.write(markdown.encode("utf-8"))
     except OSError as err:
         report("error", report_path, f"cannot write the report: {err.strerror or err}")
         failed = True

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from itnews.core.files import ARTICLE_SUFFIXES, open_regular_file
+from itnews.core.files import ARTICLE_SUFFIXES, check_regular_file, open_regular_file
 from itnews.core.record import InputError, Record, valid_text
 
 RECORD_SUFFIXES = {".jsonl", ".csv", ".parquet"}
@@ -43,14 +43,14 @@ class Fields:
     date: str | None = None
 
 
-def digest_source(inputs: list[str], fields: Fields) -> Iterator[Record]:
+def digest_source(inputs: list[str], fields: Fields, follow_symlinks: bool = False) -> Iterator[Record]:
     """`itnews digest`'s inputs, one after the other: article files, and anything `open_source`
     opens. All are opened (and checked: InputError) here, before any is read."""
     import itertools
 
     opened = [
         [file_record(path)] if Path(path).is_file() and Path(path).suffix.lower() in ARTICLE_SUFFIXES
-        else open_source(path, fields)
+        else open_source(path, fields, follow_symlinks=follow_symlinks)
         for path in inputs
     ]  # fmt: skip
     return itertools.chain.from_iterable(opened)
@@ -82,6 +82,7 @@ class Source:
     split: str = "train"
     columns: list[str] | None = None  # the fields present, for tables whose columns are known
     dataset: Any = None  # the `datasets` dataset, for dataset and hub inputs
+    follow_symlinks: bool = False  # a folder's links to files outside it are read, not refused
 
     @property
     def stem(self) -> str:
@@ -90,7 +91,7 @@ class Source:
 
     def __iter__(self) -> Iterator[Record]:
         if self.kind == "directory":
-            return directory_records(self.path)
+            return directory_records(self.path, self.follow_symlinks)
         if self.kind == "jsonl":
             return jsonl_records(self.path, self.stem, self.fields)
         if self.kind == "csv":
@@ -99,16 +100,13 @@ class Source:
 
     def rows(self) -> Iterable[dict]:
         if self.kind == "parquet":
-            import pyarrow.parquet as pq
-
-            batches = pq.ParquetFile(self.path).iter_batches(batch_size=256, columns=self.columns)
-            return (row for batch in batches for row in batch.to_pylist())
+            return parquet_rows(self.path, self.columns)
         return self.dataset.select_columns(self.columns) if self.columns else self.dataset
 
     def count(self) -> int | None:
         """How many records, for the progress bar: exact, estimated from lines, or None if unknown."""
         if self.kind == "directory":
-            return sum(1 for _ in directory_records(self.path))
+            return sum(1 for _ in directory_records(self.path, self.follow_symlinks))
         if self.kind in ("jsonl", "csv"):  # one record a line; a CSV cell may span lines (rare)
             return count_lines(self.path) - (self.kind == "csv")
         if self.kind == "parquet":
@@ -121,13 +119,13 @@ class Source:
         return splits[self.split].num_examples if self.split in splits else None
 
 
-def open_source(path: str, fields: Fields, split: str = "train") -> Source:
+def open_source(path: str, fields: Fields, split: str = "train", follow_symlinks: bool = False) -> Source:
     """The input at ``path``: a folder of articles, a record file, a `save_to_disk` folder, or else
     a dataset on the hub. Raises InputError when it cannot be used at all."""
     location = Path(path)
     if location.is_dir():
         if not any((location / marker).exists() for marker in DATASET_MARKERS):
-            return Source(path, "directory", fields)
+            return Source(path, "directory", fields, follow_symlinks=follow_symlinks)
         from datasets import DatasetDict, load_from_disk
 
         dataset = load_from_disk(path)
@@ -184,15 +182,30 @@ def present_fields(path: str, columns: list[str] | None, fields: Fields) -> list
     return [name for name in dict.fromkeys(wanted) if name in columns]
 
 
-def directory_records(root: str) -> Iterator[Record]:
+def directory_records(root: str, follow_symlinks: bool = False) -> Iterator[Record]:
     """Article files, sorted, sub-folders included. The id is the path under ``root`` without the
-    suffix: the file's stem, as `itnews summarise` names it, for files at the top."""
+    suffix: the file's stem, as `itnews summarise` names it, for files at the top. A link whose
+    real path is outside ``root`` (``passwd.txt -> /etc/passwd``) is an error record unless
+    ``follow_symlinks``: a folder given to summarise is not a licence to read the whole disk."""
+    inside = os.path.realpath(root)
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
         for name in sorted(files):
             file = Path(folder, name)
             if file.suffix.lower() in ARTICLE_SUFFIXES:
-                yield file_record(str(file), file.relative_to(root).with_suffix("").as_posix())
+                record = file_record(str(file), file.relative_to(root).with_suffix("").as_posix())
+                if not follow_symlinks and os.path.commonpath([inside, os.path.realpath(file)]) != inside:
+                    record.fail(record.source, outside_reason(file))
+                yield record
+
+
+def outside_reason(file: Path) -> str:
+    """Why a link out of the folder is refused; a pipe or device is refused as such wherever it is."""
+    try:
+        check_regular_file(file, str(file))
+    except InputError as err:
+        return err.reason
+    return f"a link to {valid_text(os.path.realpath(file))}, outside the folder; --follow-symlinks reads it"
 
 
 def jsonl_records(path: str, stem: str, fields: Fields) -> Iterator[Record]:
@@ -256,38 +269,188 @@ def bounded_lines(file) -> Iterator[bytes]:
         yield line
 
 
+def parquet_rows(path: str, columns: list[str] | None) -> Iterator[dict | str]:
+    """A Parquet file's rows as dicts, row group by row group, 256 rows at a time. A row group with a
+    page over MAX_LINE_BYTES (a cell over the limit: 25 KB of zstd can hold 500 MB) is never
+    decompressed: a page is the least pyarrow can read, and it holds all of its row group's rows
+    where a dictionary holds their values, so each of its rows comes as the reason instead."""
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    wanted = set(columns or parquet.schema_arrow.names)
+    with open(path, "rb") as raw:
+        for group in range(parquet.metadata.num_row_groups):
+            metadata = parquet.metadata.row_group(group)
+            chunks = [metadata.column(i) for i in range(metadata.num_columns)]
+            largest = max(
+                (largest_page(raw, chunk) for chunk in chunks if chunk.path_in_schema in wanted), default=0
+            )
+            if largest > MAX_LINE_BYTES:
+                reason = (
+                    f"row group {group} holds a cell over {MAX_LINE_BYTES // 2**20} MB (a page of "
+                    f"{largest // 2**20} MB); its rows are not read"
+                )
+                yield from (reason for _ in range(metadata.num_rows))
+                continue
+            for batch in parquet.iter_batches(batch_size=256, row_groups=[group], columns=columns):
+                yield from batch.to_pylist()
+
+
+def largest_page(raw, chunk) -> int:
+    """The largest uncompressed page of a column chunk, read from the page headers alone."""
+    start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+    end, largest = start + chunk.total_compressed_size, 0
+    raw.seek(start)
+    while raw.tell() < end:
+        header = thrift_struct(raw)  # PageHeader: 2 uncompressed size, 3 compressed size
+        largest = max(largest, header.get(2, 0))
+        raw.seek(header.get(3, 0), os.SEEK_CUR)
+    return largest
+
+
+def thrift_struct(raw) -> dict[int, int]:
+    """The integer fields of a Thrift compact-protocol struct (Parquet's page headers); the
+    others are read past."""
+    fields, field_id = {}, 0
+    while (byte := raw.read(1)[0]) != 0:
+        kind, delta = byte & 0x0F, byte >> 4
+        field_id = field_id + delta if delta else zigzag(varint(raw))
+        if kind in (4, 5, 6):
+            fields[field_id] = zigzag(varint(raw))
+        else:
+            thrift_skip(raw, kind)
+    return fields
+
+
+def thrift_skip(raw, kind: int) -> None:
+    if kind in (1, 2):  # a boolean, in the field header
+        return
+    if kind == 3:
+        raw.read(1)
+    elif kind in (4, 5, 6):
+        varint(raw)
+    elif kind == 7:
+        raw.read(8)
+    elif kind == 8:
+        raw.seek(varint(raw), os.SEEK_CUR)
+    elif kind in (9, 10):
+        header = raw.read(1)[0]
+        size = header >> 4 if header >> 4 != 15 else varint(raw)
+        for _ in range(size):
+            thrift_skip_element(raw, header & 0x0F)
+    elif kind == 11:
+        size = varint(raw)
+        if size:
+            types = raw.read(1)[0]
+            for _ in range(size):
+                thrift_skip_element(raw, types >> 4)
+                thrift_skip_element(raw, types & 0x0F)
+    elif kind == 12:
+        thrift_struct(raw)
+    else:
+        raise ValueError(f"not a Parquet page header (Thrift type {kind})")
+
+
+def thrift_skip_element(raw, kind: int) -> None:
+    if kind in (1, 2):  # a boolean element takes a byte of its own
+        raw.read(1)
+    else:
+        thrift_skip(raw, kind)
+
+
+def varint(raw) -> int:
+    value, shift = 0, 0
+    while True:
+        byte = raw.read(1)[0]
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value
+        shift += 7
+
+
+def zigzag(value: int) -> int:
+    return (value >> 1) ^ -(value & 1)
+
+
 def csv_rows(path: str, header_only: bool = False) -> Iterator:
-    """A CSV's rows as dicts, cells as written (ids like "007" and "NA" stay text), streamed by the
-    csv module: a quote left open swallows the lines after it, and reading row by row keeps every
-    row before it (`datasets` reads blocks of 10,000 rows and loses the fault's whole block).
-    Undecodable bytes are kept apart (as lone surrogates) so that their row fails as a JSONL line
-    of such bytes does, while a real U+FFFD in the text is cleaning's to count (`itnews.ingest.damage`)."""
+    """A CSV's rows as dicts, cells as written (ids like "007" and "NA" stay text), or for a row
+    that cannot be one, the reason (a string). Rows are told apart here (`csv_records`) and each is
+    parsed by the csv module: a row over MAX_LINE_BYTES is skipped without being held and reading
+    goes on after it, and a quote left open (it swallows the lines after it) ends the file with
+    every row before it kept (`datasets` reads blocks of 10,000 rows and loses the fault's whole
+    block). Undecodable bytes are kept apart (as lone surrogates) so that their row fails as a
+    JSONL line of such bytes does, while a real U+FFFD in the text is cleaning's to count
+    (`itnews.ingest.damage`)."""
     import io
 
-    csv.field_size_limit(MAX_LINE_BYTES)
     with io.TextIOWrapper(
         open_regular_file(Path(path), path), encoding="utf-8-sig", errors="surrogateescape", newline=""
     ) as file:
-        reader = csv.reader(file, strict=True)  # strict: a quote open at the end of file is an error
-        try:
-            header = next(reader, [])
-            if header_only:
-                yield header
-                return
-            for row in reader:
-                yield dict(zip(header, row, strict=False))
-        except csv.Error as err:
-            raise ValueError(f"line {reader.line_num}: {err} (a quote left open?)") from None
+        header = None
+        for line, text in csv_records(file):
+            if text is None:
+                if header is None:
+                    raise ValueError(f"line {line}: a header over {MAX_LINE_BYTES // 2**20} MB")
+                yield f"row longer than {MAX_LINE_BYTES // 2**20} MB (from line {line})"
+                continue
+            try:  # strict: a stray quote inside a cell is an error, not a guess
+                row = next(csv.reader([text], strict=True), [])
+            except csv.Error as err:
+                if header is None:
+                    raise ValueError(f"line {line}: {err}") from None
+                yield f"malformed CSV row (from line {line}): {err}"
+                continue
+            if header is None:
+                header = row
+                if header_only:
+                    yield header
+                    return
+                continue
+            yield dict(zip(header, row, strict=False))
 
 
-def table_records(path: str, stem: str, rows: Iterable[dict], fields: Fields) -> Iterator[Record]:
-    """Records of a CSV, Parquet or dataset, rows counted from 1. A file that stops parsing part-way
-    (a CSV quote left open swallows the lines after it, so its rows cannot be told apart) ends
-    with one error record saying where reading stopped."""
+def csv_records(file) -> Iterator[tuple[int, str | None]]:
+    """(first line, text) of each CSV row, read in bounded pieces; the text is None for a row over
+    MAX_LINE_BYTES, which is read past, never held. A row ends at a line end outside quotes: with
+    the csv module's quoting (a quote opens and closes a cell, an escaped one is doubled) that is a
+    line end after an even number of quotes. An odd count at the end of the file is a quote left
+    open: ValueError, saying where."""
+    line, first = 0, 1
+    pieces: list[str] = []
+    size, quotes = 0, 0
+    while piece := file.readline(MAX_LINE_BYTES + 1):
+        quotes += piece.count('"')
+        size += len(piece)
+        if size <= MAX_LINE_BYTES:
+            pieces.append(piece)
+        else:
+            pieces.clear()  # too long to be one article's row: read past it
+        if not piece.endswith(("\n", "\r")):
+            continue
+        line += 1
+        if quotes % 2:
+            continue
+        yield first, "".join(pieces) if size <= MAX_LINE_BYTES else None
+        first, pieces, size, quotes = line + 1, [], 0, 0
+    if quotes % 2:
+        raise ValueError(f"line {first}: a quote opened here is never closed (a quote left open?)")
+    if size:  # the last row, without a final line end
+        yield first, "".join(pieces) if size <= MAX_LINE_BYTES else None
+
+
+def table_records(path: str, stem: str, rows: Iterable[dict | str], fields: Fields) -> Iterator[Record]:
+    """Records of a CSV, Parquet or dataset, rows counted from 1. A row the reader could not make
+    (a cell over the size limit) comes as the reason, and is an error record. A file that stops
+    parsing part-way (a CSV quote left open swallows the lines after it, so its rows cannot be told
+    apart) ends with one error record saying where reading stopped."""
     number, where, stem = 0, valid_text(path), valid_text(stem)
     try:
         for number, row in enumerate(rows, 1):
-            yield row_record(row, fields, f"{stem}:{number}", f"{where}:{number}")
+            fallback_id, source = f"{stem}:{number}", f"{where}:{number}"
+            if isinstance(row, str):
+                yield Record(id=fallback_id, source=source).fail(source, row)
+            else:
+                yield row_record(row, fields, fallback_id, source)
     except Exception as err:  # the parser's own message says where and why
         source = f"{where}:{number + 1}"
         reason = f"reading stopped after row {number}: {type(err).__name__}: {err}"

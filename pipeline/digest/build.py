@@ -21,7 +21,7 @@ Each story gets:
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from itnews.core.record import Record
@@ -51,6 +51,9 @@ class Story:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+STORY_KEYS = tuple(f.name for f in fields(Story))  # a line of `itnews digest --out`, in order
 
 
 @dataclass

@@ -41,6 +41,13 @@ tr.conflict td { background: #fde2e1; } .dissent { color: #b00; font-weight: bol
 """
 
 
+# How every page begins: `itnews digest --report` rewrites a file only if it begins so.
+REPORT_START = (
+    "<!DOCTYPE html><html lang='it'><head><meta charset='utf-8'>"
+    "<meta name='generator' content='itnews digest'>"
+)
+
+
 def render(stories: list[Story], records: list[Record]) -> str:
     by_id = {record.id: record for record in records}
     ordered = sorted(stories, key=lambda story: reading_order(story, by_id))
@@ -50,7 +57,7 @@ def render(stories: list[Story], records: list[Record]) -> str:
     days = sorted(r.published[:10] for r in records if r.published)
     span = f", {days[0]} to {days[-1]}" if days else ""
     parts = [
-        "<!DOCTYPE html><html lang='it'><head><meta charset='utf-8'>",
+        REPORT_START,
         "<meta name='viewport' content='width=device-width, initial-scale=1'><title>itnews digest</title>",
         f"<style>{STYLE}</style></head><body>",
         "<h1>itnews digest</h1>",

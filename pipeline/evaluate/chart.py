@@ -20,9 +20,15 @@ def chart_available() -> bool:
 
 
 def draw_chart(
-    path: Path, title: str, evaluations: list[Evaluation], lang: str, published: tuple[Published, ...]
+    path: Path,
+    title: str,
+    evaluations: list[Evaluation],
+    lang: str,
+    published: tuple[Published, ...],
+    software: str = "itnews",
 ) -> None:
-    """A PNG at ``path``: one group of bars per ROUGE type, one bar per system and published figure."""
+    """A PNG at ``path``: one group of bars per ROUGE type, one bar per system and published figure;
+    ``software`` is written in its text, where a rerun recognises its own chart."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: a file only
@@ -49,5 +55,5 @@ def draw_chart(
     axes.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(bars, 3), frameon=False)
     axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path)
+    figure.savefig(path, metadata={"Software": software})
     plt.close(figure)

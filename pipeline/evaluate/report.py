@@ -60,6 +60,10 @@ TOKENIZERS = {
     "compat": "rouge-score's default ASCII tokenizer with the Porter stemmer, as `--compat` asks",
     "unicode": "the project's Unicode tokenizer with Snowball stems",
 }
+# How every report begins (the command follows): `itnews eval --report` rewrites a file only if it
+# begins so; a dataset's report begins with RUN_REPORT_START and its name.
+REPORT_START = "# ROUGE evaluation\n\n- Command: `itnews eval"
+RUN_REPORT_START = "# ROUGE on "
 
 
 def render_markdown(evaluations: list[Evaluation], *, command: str, date: str) -> str:
@@ -101,7 +105,7 @@ def render_run_markdown(run: RunScores, *, command: str, date: str, chart_note: 
     tokenizers (the published figures beside the `--compat` ones, which are comparable with them),
     the guard's figures, the chart, and the rows that could not be scored."""
     lines = [
-        f"# ROUGE on {run.dataset}" + (f" ({run.split})" if run.split else ""),
+        f"{RUN_REPORT_START}{run.dataset}" + (f" ({run.split})" if run.split else ""),
         "",
         f"- Command: `{command}`",
         f"- Date: {date}",
