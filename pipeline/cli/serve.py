@@ -34,7 +34,7 @@ def serve(
         int, typer.Option("--queue", min=1, help="Most articles waiting; past it, requests get 503.")
     ] = 256,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds a request may take before it gets 504.")
+        float, typer.Option("--timeout", min=0.001, help="Seconds a request may take before it gets 504.")
     ] = 60.0,
     max_body_mb: Annotated[
         float, typer.Option("--max-body-mb", min=0.001, help="Largest request body, in MB (413 past it).")
