@@ -10,7 +10,8 @@ request (event loop) ─submit─▶ bounded queue ─▶ batcher thread: gather
   runs on the event loop.
 - As in the local runner, the steps before the first model step (cleaning) run in the request's
   worker thread, so cleaning overlaps with generation; a chain without a model step runs whole in
-  the batcher (pure-Python steps take turns on the GIL anyway, and the queue bounds them).
+  the batcher (pure-Python steps take turns on the GIL anyway, and the queue bounds them), and its
+  batches take what is queued without waiting for more.
 - Batches are sorted by length before they are cut to ``max_batch``, so a batch pads little; the
   models' own token budget (`length_sorted_batches`) splits them further, as on the batch path.
 - The queue holds at most ``queue_limit`` records waiting: a request that does not fit is refused
@@ -146,7 +147,9 @@ class Batcher:
             self.on_fatal(self.load_error)
             self.fail_queued()
             return
-        split = next((i for i, step in enumerate(chain) if getattr(step, "loads_model", False)), 0)
+        split = next((i for i, step in enumerate(chain) if getattr(step, "loads_model", False)), None)
+        if split is None:  # nothing gains from a fuller batch: take what is queued, never wait
+            split, self.max_wait_s = 0, 0.0
         self.light, self.heavy = chain[:split], chain[split:]
         self.chain = chain
         stopping = False
