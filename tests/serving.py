@@ -49,6 +49,16 @@ class Server:
             time.sleep(0.2)
         raise RuntimeError(f"the server was not ready in {timeout} s: {self.stderr()}")
 
+    def first_answers(self, timeout: float = 60) -> tuple[httpx.Response, httpx.Response]:
+        """/healthz and /readyz as soon as the server answers at all."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                return httpx.get(f"{self.url}/healthz"), httpx.get(f"{self.url}/readyz")
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError(f"the server did not answer in {timeout} s: {self.stderr()}")
+
     def stderr(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 

@@ -48,8 +48,10 @@ def seq2seq(tmp_path_factory):
     bart = build_tiny_model("bart", root / "bart")
     server = Server(
         "--model", str(bart), "--lang", "it", "--max-batch", "16", "--max-wait-ms", "50", "--timeout", "300",
-        log=root / "stderr.log",
+        log=root / "stderr.log", ready=False,
     )  # fmt: skip
+    server.loading = server.first_answers()  # alive while the models load, ready once loaded
+    server.wait_ready(180)
     yield server
     assert server.stop() == 0
 
@@ -249,6 +251,14 @@ def concurrent_summaries(url: str, count: int) -> list[dict]:
 def test_64_concurrent_requests_are_all_answered_in_batches(extractive):
     records = concurrent_summaries(extractive.url, 64)
     assert all(r["method"] == "extractive" and r["summary_it"] for r in records)
+
+
+@pytest.mark.slow
+def test_alive_before_ready_while_the_models_load(seq2seq):
+    healthz, readyz = seq2seq.loading
+    assert healthz.status_code == 200
+    assert readyz.status_code == 503 and readyz.json() == {"error": "the models are loading"}
+    assert readyz.headers["retry-after"]
 
 
 @pytest.mark.slow

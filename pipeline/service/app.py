@@ -110,6 +110,23 @@ class Summaries(BaseModel):
         return self
 
 
+class Error(BaseModel):
+    error: str = Field(description="One line: what was wrong, naming the field for a schema error.")
+
+
+ERRORS = {
+    status: {"model": Error, "description": description}
+    for status, description in [
+        (401, "A missing or unknown API key"),
+        (413, "The body is over the size limit"),
+        (422, "The body does not fit the schema, or the article cannot be used"),
+        (429, "The key is over its requests per minute or characters per request"),
+        (503, "The queue is full or the models are loading (Retry-After)"),
+        (504, "No answer within the request timeout"),
+    ]
+}
+
+
 class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     article: Article
@@ -184,7 +201,7 @@ def create_app(
         except TimeoutError:
             raise ServiceError(504, f"no answer within {settings.timeout_s:g} s") from None
 
-    @api.post("/v1/summarise", tags=["v1"])
+    @api.post("/v1/summarise", tags=["v1"], responses=ERRORS)
     async def summarise(
         key: Caller, body: Annotated[Article | list[Article], Body(description="An article or a list.")]
     ) -> Any:
@@ -202,7 +219,7 @@ def create_app(
             return results
         return JSONResponse(results[0], status_code=200 if done[0].ok else 422)
 
-    @api.post("/v1/check", tags=["v1"])
+    @api.post("/v1/check", tags=["v1"], responses=ERRORS)
     async def check(key: Caller, body: CheckRequest) -> Any:
         """The guard on summaries made anywhere (``itnews check``): each figure, date and name of
         each summary traced back to the article; ``faithfulness`` is the record's
@@ -220,7 +237,7 @@ def create_app(
             return JSONResponse({"id": record.id, "error": record.error}, status_code=422)
         return {"id": record.id, "faithfulness": record.checks["faithfulness"], "warnings": record.warnings}
 
-    @api.post("/v1/digest", tags=["v1"])
+    @api.post("/v1/digest", tags=["v1"], responses=ERRORS)
     async def digest(key: Caller, body: DigestRequest) -> Any:
         """Articles grouped into stories, each with a headline, one summary, its sources, timeline
         and disputed figures: the stories of ``itnews digest --json``. ``errors`` lists the
@@ -239,7 +256,7 @@ def create_app(
             )
         return {"stories": stories, "errors": failed}
 
-    @api.get("/v1/models", tags=["v1"])
+    @api.get("/v1/models", tags=["v1"], responses={401: ERRORS[401], 429: ERRORS[429]})
     def models(key: Caller) -> Any:
         """The presets (and whether each is in the local cache), and the models this server
         loaded with their provenance (empty until ready)."""
