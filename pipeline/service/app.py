@@ -32,7 +32,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from itnews.core.record import SUMMARY, InputError, Record, output, valid_text
-from itnews.core.steps import Chain, apply
+from itnews.core.steps import Chain
+from itnews.service import worker
 from itnews.service.access import Access, AccessDenied, Key
 from itnews.service.batcher import Batcher, NotReady, QueueFull
 from itnews.service.metrics import Metrics
@@ -139,8 +140,9 @@ class CheckRequest(BaseModel):
 def create_app(
     make_chain: Callable[[], Chain], settings: Settings, on_fatal: Callable[[str], None] = lambda reason: None
 ):
-    """The app, its models loaded by ``make_chain`` in the batcher's thread once it starts. The
-    returned ASGI app is the FastAPI app inside `Gate` (request ids, body limit, metrics, log)."""
+    """The app, its models loaded by ``make_chain`` (picklable: it runs in the model process) once
+    it starts. The ASGI app returned is the FastAPI app inside `Gate` (request ids, body limit,
+    metrics, log)."""
     from contextlib import asynccontextmanager
 
     from fastapi_offline import FastAPIOffline
@@ -224,15 +226,10 @@ def create_app(
         """The guard on summaries made anywhere (``itnews check``): each figure, date and name of
         each summary traced back to the article; ``faithfulness`` is the record's
         ``checks.faithfulness``."""
-        from itnews.facts.guard import AttachSummaries, Guard
-        from itnews.ingest.clean import Clean
-
         access.check_chars(key, body.article.chars)
         (record,) = await prepared_off_loop([body.article])
         summaries = {record.id: body.summaries.model_dump(exclude_none=True)}
-        (record,) = await timed(
-            run_in_threadpool(apply, [Clean(), AttachSummaries(summaries), Guard()], [record])
-        )
+        (record,) = await timed(batcher.call(worker.check, [record], summaries))
         if not record.ok:
             return JSONResponse({"id": record.id, "error": record.error}, status_code=422)
         return {"id": record.id, "faithfulness": record.checks["faithfulness"], "warnings": record.warnings}
@@ -247,9 +244,8 @@ def create_app(
                 422, f"articles: {len(body.articles)} articles, over the limit of {settings.max_digest}"
             )
         access.check_chars(key, sum(article.chars for article in body.articles))
-        batcher.check_ready()
         records = await prepared_off_loop(body.articles)
-        stories, failed = await timed(run_in_threadpool(digest_stories, batcher, records, settings.words))
+        stories, failed = await timed(batcher.call(worker.digest, records, settings.words))
         if not stories:
             raise ServiceError(
                 422, f"no article to digest ({failed[0]['error']})" if failed else "no article"
@@ -273,7 +269,7 @@ def create_app(
             }
             for p in presets.values()
         ]
-        return {"presets": listed, "ready": batcher.ready, "loaded": loaded_models(batcher.chain or [])}
+        return {"presets": listed, "ready": batcher.ready, "loaded": batcher.loaded or {}}
 
     @api.get("/healthz", tags=["health"])
     def healthz() -> dict:
@@ -338,36 +334,6 @@ def prepared(articles: list[Article]) -> list[Record]:
             record.text = valid_text(article.text)
         records.append(record)
     return records
-
-
-def digest_stories(batcher: Batcher, records: list[Record], words: int) -> tuple[list[dict], list[dict]]:
-    """`itnews digest`'s work: clean, group, summarise the stories with the chain's summary steps
-    (holding the models while they run), as the command does."""
-    from itnews.digest.build import build_stories, summarise_stories
-
-    clean, *summary_steps = batcher.chain
-    records = apply([clean], records)
-    failed = [{"id": r.id, "error": r.error} for r in records if not r.ok]
-    articles = [r for r in records if r.ok]
-    if not articles:
-        return [], failed
-    stories = build_stories(articles, words)
-    with batcher.model_lock:
-        summarise_stories(stories, articles, summary_steps)
-    return [story.to_dict() for story in stories], failed
-
-
-def loaded_models(chain: Chain) -> dict:
-    """The provenance of the chain's models, as the records carry it."""
-    from itnews.summarise.steps import Summarise, Translate
-
-    loaded = {}
-    for step in chain:
-        if isinstance(step, Summarise):
-            loaded.update(step.provenance())
-        elif isinstance(step, Translate):
-            loaded["translator"] = step.model.provenance()
-    return loaded
 
 
 # --- errors ---------------------------------------------------------------------------------
