@@ -23,6 +23,7 @@ Prints one JSON object per measurement (and writes them all to eval/serve_load.j
 # to `diy_app`, when the endpoint is defined.
 import argparse
 import asyncio
+import functools
 import json
 import os
 import socket
@@ -62,11 +63,12 @@ def stand_in(preset_name: str):
     return seq2seq
 
 
-def seq2seq_chain(seq2seq) -> list:
+def stand_in_chain(preset_name: str) -> list:
+    """Cleaning, then the summary steps `summary_steps` would chain, around the stand-in model."""
     from itnews.bench.paths import pipeline_steps
     from itnews.ingest.clean import Clean
 
-    return [Clean(), *pipeline_steps(seq2seq, "summarise")]
+    return [Clean(), *pipeline_steps(stand_in(preset_name), "summarise")]
 
 
 def extractive_chain() -> list:
@@ -85,16 +87,14 @@ def worker(kind: str, preset: str, port: int, articles: int) -> None:
     if kind == "extractive-batch":
         print(json.dumps(batch_rate(extractive_chain(), articles)), flush=True)
         return
-    seq2seq = stand_in(preset)
-    if kind == "batch":
-        print(json.dumps(batch_rate(seq2seq_chain(seq2seq), articles)), flush=True)
+    if kind == "serve":  # the stand-in is built in the server's model process, from its preset's name
+        make_chain = functools.partial(stand_in_chain, preset)
+        app = create_app(make_chain, Settings(max_batch=MAX_BATCH, queue=1024, timeout_s=600))
+    elif kind == "batch":
+        print(json.dumps(batch_rate(stand_in_chain(preset), articles)), flush=True)
         return
-    if kind == "serve":
-        app = create_app(
-            lambda: seq2seq_chain(seq2seq), Settings(max_batch=MAX_BATCH, queue=1024, timeout_s=600)
-        )
     else:
-        app = diy_app(seq2seq)
+        app = diy_app(stand_in(preset))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
