@@ -8,7 +8,7 @@ GET  /v1/models      presets, the models loaded and their provenance
 GET  /healthz /readyz /metrics, GET / (the page), GET /docs (Swagger UI, served from fastapi-offline)
 ```
 
-The steps are the command line's: ``make_chain`` is `summary_chain`'s builder, and the batcher
+The steps are the command line's: ``make_chain`` is `build_chain` with the options, and the batcher
 (`itnews.service.batcher`) runs it on batches gathered from concurrent requests. Every error is a
 JSON object ``{"error": "<one line>"}`` with its status (413, 422, 401, 429, 503 with Retry-After,
 504); an article that fails is ``{"id", "error"}`` in its place; no traceback reaches a response.
