@@ -2,7 +2,7 @@
 steps and a sink, and runs them (`itnews.core.runner`). The work itself is in the modules it calls.
 
 One module per command (or pair of commands): summarise.py (ingest, summarise), batch.py,
-evaluate.py (eval, check), digest.py, bench.py, models.py. This module holds the app and what the
+evaluate.py (eval, check), digest.py, serve.py, bench.py, models.py. This module holds the app and what the
 commands share: options, the summary chain, running it. The top layer: it may import every folder,
 and none imports it.
 """
@@ -166,15 +166,21 @@ def with_summary_options(command):
     return with_options
 
 
-def summary_chain(options: SummaryOptions, strict_lang: bool) -> list:
-    """Clean, then the summary steps (their models load here); exit 1 with a one-line error when a
-    model cannot be loaded."""
+def build_chain(options: SummaryOptions, strict_lang: bool) -> list:
+    """Clean, then the summary steps (their models load here); ModelUnavailable when a model
+    cannot be loaded. `itnews serve` builds its chain with it too, in the server's batcher."""
     from itnews.ingest.clean import Clean
-    from itnews.summarise.presets import ModelUnavailable
     from itnews.summarise.steps import summary_steps
 
+    return [Clean(strict_lang), *summary_steps(options)]
+
+
+def summary_chain(options: SummaryOptions, strict_lang: bool) -> list:
+    """`build_chain`; exit 1 with a one-line error when a model cannot be loaded."""
+    from itnews.summarise.presets import ModelUnavailable
+
     try:
-        return [Clean(strict_lang), *summary_steps(options)]
+        return build_chain(options, strict_lang)
     except ModelUnavailable as err:
         report("error", err.name, err.reason)
         raise typer.Exit(1) from None
@@ -195,5 +201,5 @@ def finish(summary, failed: bool) -> None:
 
 
 # The commands register themselves on `app` when imported, in this order in `itnews --help`.
-for command_module in ("summarise", "batch", "evaluate", "digest", "bench", "models", "version"):
+for command_module in ("summarise", "batch", "evaluate", "digest", "serve", "bench", "models", "version"):
     importlib.import_module(f"itnews.cli.{command_module}")
