@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,7 +126,10 @@ def test_every_block_not_run_says_why():
     for page in PAGES:
         for block in blocks(page):
             where = f"{page_id(page)}:{block.line}"
-            assert block.lang in SHELL_LANGS | {"python", "text", ""}, f"{where}: a {block.lang!r} block"
+            known = SHELL_LANGS | {"python", "text", "toml", ""}
+            assert block.lang in known, f"{where}: a {block.lang!r} block"
+            if block.lang == "toml":  # a file to copy (a key file): it must at least parse
+                tomllib.loads("\n".join(block.body))
             if block.marker.startswith("<!--") and NOT_RUN_MARK.search(block.marker):
                 assert block.skip_reason, f"{where}: `not run` without a reason"
             if block.lang in SHELL_LANGS:
