@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from itnews.facts.aliases import aliases, phrase_pattern
 from itnews.facts.extract import extract_facts
-from itnews.facts.fact import Fact, fold
+from itnews.facts.fact import Fact, Spans, fold
 from itnews.facts.figures import figures, one_unit_durations
 from itnews.facts.names import NAME_SPLIT, UPPER, lexicon, stemmer, stop_words
 
@@ -69,10 +69,18 @@ class Check:
     the article does not support."""
 
     facts: int
-    unsupported: list[Fact] = field(default_factory=list)
+    unsupported: list[Fact] = field(default_factory=list)  # every mention, in the summary's order
 
     def to_dict(self) -> dict:
         return {"facts": self.facts, "unsupported": [f.to_dict() for f in self.unsupported]}
+
+    def distinct(self) -> list[tuple[Fact, int]]:
+        """Each unsupported fact once, as first written, with how many times the summary states it:
+        a summary repeating a name 17,000 times is one line, not 17,000."""
+        counts: dict[tuple, list] = {}
+        for fact in self.unsupported:
+            counts.setdefault((fact.kind, fact.text), [fact, 0])[1] += 1
+        return [(fact, count) for fact, count in counts.values()]
 
 
 @dataclass
@@ -165,12 +173,20 @@ def check_summary(
     ]
     facts_to_check = facts
     if trust_copied and facts:
-        copied = _copied_spans(summary, article)
-        facts_to_check = [f for f in facts if not any(s <= f.start and f.end <= e for s, e in copied)]
+        copied = Spans(_copied_spans(summary, article))
+        facts_to_check = [f for f in facts if not copied.contain(f.start, f.end)]
     if not facts_to_check:
         return Check(len(facts))
     index = article_index(article, article_lang)
-    unsupported = [f for f in facts_to_check if not _supported(f, index, summary_lang, cross)]
+    # A fact stated again is looked up once: what decides support is all in this key.
+    verdicts: dict[tuple, bool] = {}
+    unsupported = []
+    for fact in facts_to_check:
+        key = (fact.kind, fact.text, fact.value, fact.unit, fact.bound, fact.step)
+        if key not in verdicts:
+            verdicts[key] = _supported(fact, index, summary_lang, cross)
+        if not verdicts[key]:
+            unsupported.append(fact)
     return Check(len(facts), unsupported)
 
 
