@@ -5,7 +5,10 @@ record lost or doubled, bounded time and memory, one line and the right exit sta
 The bad files are made here, not committed."""
 
 import json
+import shutil
 import time
+
+import pytest
 
 from .conftest import CORPUS, run_cli
 
@@ -42,3 +45,36 @@ def test_a_summary_repeating_unsupported_facts_is_checked_in_linear_time_and_lis
         ("37 milioni di euro", 17_000),
         ("Zanzibaro", 17_000),
     ]
+
+
+# --- 15. a digest of articles in another language -------------------------------------------
+
+OTHER_LANGUAGES = {
+    "de": (
+        "Die Bundesregierung hat am Mittwoch in Berlin ein neues Gesetz zur Energiewende beschlossen. "
+        "Der Bundeskanzler sagte, das Gesetz werde 12 Milliarden Euro kosten und die Strompreise senken. "
+        "Die Opposition kritisierte den Plan scharf und sprach von einer teuren Symbolpolitik."
+    ),
+    "es": (
+        "El Gobierno aprobó el miércoles en Madrid una nueva ley de transición energética. El presidente "
+        "dijo que la ley costará 12.000 millones de euros y que bajará el precio de la electricidad. "
+        "La oposición criticó duramente el plan y habló de una política cara y simbólica."
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(OTHER_LANGUAGES))
+def test_a_digest_of_articles_in_another_language_warns_per_story(tmp_path, lang):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for outlet in ("uno", "due"):
+        (folder / f"{outlet}.txt").write_text(OTHER_LANGUAGES[lang] + "\n", encoding="utf-8")
+    shutil.copy(ARTICLE, folder / "tre.txt")
+    status, stdout, stderr = cli("digest", str(folder), "--json", "--lang", "it")
+    assert status == 0
+    stories = {tuple(story["articles"]): story for story in map(json.loads, stdout.splitlines())}
+    foreign, italian = stories[("due", "uno")], stories[("tre",)]
+    [warning] = [w for w in foreign["warnings"] if "not Italian" in w]
+    assert warning.startswith("due and 1 more: ") and f"'{lang}'" in warning
+    assert not any("not Italian" in w for w in italian["warnings"])
+    assert f"warning: {foreign['story_id']}: {warning}" in stderr.splitlines()

@@ -97,9 +97,23 @@ def build_stories(records: list[Record], words: int) -> list[Story]:
                 sentences=sentences,
                 figures=[alignment.to_dict(g) for g in shown],
                 timeline=timeline(articles, shown, outlets),
+                warnings=article_warnings(articles),
             )
         )
     return stories
+
+
+def article_warnings(articles: list[Record]) -> list[str]:
+    """The story's articles' own warnings (not Italian, damaged text), each once with the articles it
+    is about: a story of many copies of one text has one line, not one per copy."""
+    about: dict[str, list[str]] = {}
+    for article in articles:
+        for warning in article.warnings:
+            about.setdefault(warning, []).append(article.id)
+    return [
+        f"{ids[0]}{f' and {len(ids) - 1} more' if len(ids) > 1 else ''}: {warning}"
+        for warning, ids in about.items()
+    ]
 
 
 def summarise_stories(stories: list[Story], records: list[Record], steps: list) -> None:
