@@ -6,6 +6,7 @@ The bad files are made here, not committed."""
 
 import json
 import shutil
+import struct
 import time
 
 import pytest
@@ -78,3 +79,88 @@ def test_a_digest_of_articles_in_another_language_warns_per_story(tmp_path, lang
     assert warning.startswith("due and 1 more: ") and f"'{lang}'" in warning
     assert not any("not Italian" in w for w in italian["warnings"])
     assert f"warning: {foreign['story_id']}: {warning}" in stderr.splitlines()
+
+
+# --- 9 and 12. hostile model folders ----------------------------------------------------------
+
+
+def edit_config(folder, **values):
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, **values}))
+
+
+def lying_header(folder):
+    """A tensor's shape doubled in the header, its bytes unchanged: the header lies about sizes."""
+    weights = (folder / "model.safetensors").read_bytes()
+    (length,) = struct.unpack("<Q", weights[:8])
+    header = json.loads(weights[8 : 8 + length])
+    name = next(n for n in header if n != "__metadata__" and len(header[n]["shape"]) == 2)
+    header[name]["shape"][0] *= 2
+    encoded = json.dumps(header).encode()
+    (folder / "model.safetensors").write_bytes(
+        struct.pack("<Q", len(encoded)) + encoded + weights[8 + length :]
+    )
+
+
+def truncate(path, keep):
+    with path.open("r+b") as file:
+        file.truncate(keep(path.stat().st_size))
+
+
+HOSTILE = {  # what is wrong: (how to make it, what the one line says)
+    "a million layers": (lambda f: edit_config(f, encoder_layers=10**6), "encoder_layers is 1000000"),
+    "layers the weights lack": (lambda f: edit_config(f, decoder_layers=6), "the weights have 2 decoder"),
+    "a width the weights lack": (lambda f: edit_config(f, d_model=64), "d_model 64, the weights' embedding"),
+    "a negative size": (lambda f: edit_config(f, vocab_size=-5), "vocab_size is -5"),
+    "a size in words": (lambda f: edit_config(f, encoder_attention_heads="due"), 'heads is "due"'),
+    "a config that is a list": (lambda f: (f / "config.json").write_text("[1, 2]"), "JSON list, not an"),
+    "a malformed tokenizer.json": (lambda f: (f / "tokenizer.json").write_text('{"model": {"vocab'), ""),
+    "a 1 GB tokenizer.json": (lambda f: truncate(f / "tokenizer.json", lambda _: 2**30), "tokenizer.json is"),
+    "truncated weights": (lambda f: truncate(f / "model.safetensors", lambda n: n // 2), "past the end"),
+    "a header cut short": (lambda f: truncate(f / "model.safetensors", lambda _: 100), "header claims"),
+    "a header lying about sizes": (lying_header, "its shape"),
+}
+COMMANDS = {
+    "summarise": lambda model, tmp: ("summarise", str(ARTICLE), "--lang", "it", "--model", model),
+    "batch": lambda model, tmp: (
+        "batch",
+        str(CORPUS / "articles"),
+        "--out",
+        str(tmp / "o.jsonl"),
+        "--model",
+        model,
+    ),
+    "digest": lambda model, tmp: ("digest", str(CORPUS / "stories" / "articles"), "--model", model),
+    "eval": lambda model, tmp: (
+        "eval",
+        "--system",
+        model,
+        "--references",
+        str(CORPUS / "references.jsonl"),
+        "--report",
+        str(tmp / "r.md"),
+    ),  # fmt: skip
+    "convert": lambda model, tmp: ("models", "convert", model),
+}
+# Each kind of damage through one command, each command meeting several kinds.
+CASES = [(damage, list(COMMANDS)[i % len(COMMANDS)]) for i, damage in enumerate(HOSTILE)]
+
+
+@pytest.mark.parametrize(("damage", "command"), CASES)
+def test_a_hostile_model_folder_is_one_line_before_anything_is_built(tiny_models, tmp_path, damage, command):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_models / "bart", folder)
+    make, says = HOSTILE[damage]
+    make(folder)
+    started = time.monotonic()
+    status, stdout, stderr = cli(
+        *COMMANDS[command](str(folder), tmp_path), env={"HF_HOME": str(tmp_path / "hf")}
+    )
+    assert time.monotonic() - started < 60
+    assert status == 1
+    [line] = stderr.splitlines()
+    assert line.startswith(f"error: {folder}: cannot load the model: ") and says in line, line
+    assert not (tmp_path / "o.jsonl").exists() or not (tmp_path / "o.jsonl").read_bytes()
+    assert not (tmp_path / "hf" / "ctranslate2").exists() or not any(
+        (tmp_path / "hf" / "ctranslate2").rglob("*.bin")
+    )

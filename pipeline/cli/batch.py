@@ -25,7 +25,6 @@ def run_ray_or_stop(source, options, strict_lang, sink, address, workers, gpus_p
     if importlib.util.find_spec("ray") is None:
         report("error", "--engine ray", "Ray is not installed: pip install 'itnews[ray]'")
         raise typer.Exit(1)
-    summary_chain(options, strict_lang)  # loaded here once first: a model that cannot load is one line
     make_steps = functools.partial(summary_steps, options)
     try:
         return run_on_ray(
@@ -121,10 +120,12 @@ def batch(
     show = sys.stderr.isatty()
     total = min(filter(None, (source.count(), limit)), default=None) if show else None
     resume = f"resume with: itnews {shlex.join(sys.argv[1:])}"
+    # The models load here, before the run: one that cannot load is one line, nothing run or stopped.
+    # (The Ray engine's actors load them again; this is their first load.)
+    chain = summary_chain(options, strict_lang)
     try:
         with Progress(show, total) as progress:
             if engine == "local":
-                chain = summary_chain(options, strict_lang)
                 summary = run_or_stop(
                     source, chain, sink, batch_size=batch_size, limit=limit, display=progress, unique_ids=True
                 )
