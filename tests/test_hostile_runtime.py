@@ -6,6 +6,7 @@ The bad files are made here, not committed."""
 
 import json
 import shutil
+import socket
 import struct
 import time
 
@@ -164,3 +165,54 @@ def test_a_hostile_model_folder_is_one_line_before_anything_is_built(tiny_models
     assert not (tmp_path / "hf" / "ctranslate2").exists() or not any(
         (tmp_path / "hf" / "ctranslate2").rglob("*.bin")
     )
+
+
+# --- 10 and 13. Ray addresses -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+ADDRESSES = {  # --address, RAY_ADDRESS, exit status, what the one line says
+    "nothing listening": ("127.0.0.1:{port}", None, 1, "nothing answers at 127.0.0.1:{port}"),
+    "nothing listening, ray client": (
+        "ray://127.0.0.1:{port}",
+        None,
+        1,
+        "nothing answers at 127.0.0.1:{port}",
+    ),
+    "auto naming a dead cluster": (
+        "auto",
+        "127.0.0.1:{port}",
+        1,
+        ":{port}): nothing answers",
+    ),
+    "garbage": ("garbage", None, 2, "'garbage' is not auto, HOST:PORT or ray://HOST:PORT"),
+    "a port out of range": ("localhost:70000", None, 2, "is not auto, HOST:PORT"),
+    "a scheme Ray lacks": ("http://127.0.0.1:{port}", None, 2, "is not auto, HOST:PORT"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ADDRESSES))
+def test_an_address_ray_cannot_join_is_one_line_within_seconds(tmp_path, case):
+    pytest.importorskip("ray")
+    port = free_port()
+    address, environment, expected_status, says = (
+        value.format(port=port) if isinstance(value, str) else value for value in ADDRESSES[case]
+    )
+    env = {"RAY_TMPDIR": str(tmp_path), **({"RAY_ADDRESS": environment} if environment else {})}
+    out = tmp_path / "out.jsonl"
+    started = time.monotonic()
+    status, _, stderr = cli(
+        "batch", str(CORPUS / "articles"), "--out", str(out), "--method", "extractive", "--engine", "ray",
+        "--address", address, env=env, timeout=60,
+    )  # fmt: skip
+    assert time.monotonic() - started < 30
+    assert status == expected_status
+    [line] = stderr.splitlines()
+    assert line.startswith("error: --address") and says in line, line
+    assert "output" not in line and not out.exists()

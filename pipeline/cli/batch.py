@@ -13,18 +13,35 @@ if TYPE_CHECKING:
     from itnews.summarise.steps import SummaryOptions
 
 
+def check_ray(address: str | None) -> None:
+    """Ray is installed and ``address`` is one it can join, before anything is read or written."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        report("error", "--engine ray", "Ray is not installed: pip install 'itnews[ray]'")
+        raise typer.Exit(1)
+    if address is None:
+        return
+    from itnews.engines.ray_data import EngineError, check_address
+
+    try:
+        check_address(address)
+    except ValueError as err:
+        report("error", "--address", str(err))
+        raise typer.Exit(2) from None
+    except EngineError as err:
+        report("error", err.where, err.reason)
+        raise typer.Exit(1) from None
+
+
 def run_ray_or_stop(source, options, strict_lang, sink, address, workers, gpus_per_worker, **settings):
     """The Ray engine: cleaning as tasks, the summary steps built once per model actor."""
     import functools
-    import importlib.util
 
     from itnews.engines.ray_data import run_on_ray
     from itnews.ingest.clean import Clean
     from itnews.summarise.steps import summary_steps
 
-    if importlib.util.find_spec("ray") is None:
-        report("error", "--engine ray", "Ray is not installed: pip install 'itnews[ray]'")
-        raise typer.Exit(1)
     make_steps = functools.partial(summary_steps, options)
     try:
         return run_on_ray(
@@ -102,7 +119,12 @@ def batch(
     from itnews.core.record import InputError
     from itnews.core.sinks import open_sink
     from itnews.core.sources import Fields, open_source
+    from itnews.engines.ray_data import EngineError
 
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("choose local or ray", param_hint="--engine")
+    if engine == "ray":
+        check_ray(address)
     try:
         source = open_source(input_path, Fields(text=text_field, id=id_field, title=title_field), split)
     except InputError as err:
@@ -115,8 +137,6 @@ def batch(
         raise typer.Exit(1) from None
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--out") from None
-    if engine not in ("local", "ray"):
-        raise typer.BadParameter("choose local or ray", param_hint="--engine")
     show = sys.stderr.isatty()
     total = min(filter(None, (source.count(), limit)), default=None) if show else None
     resume = f"resume with: itnews {shlex.join(sys.argv[1:])}"
@@ -144,6 +164,9 @@ def batch(
                 )
     except InputError as err:
         report("error", err.item, err.reason)
+        raise typer.Exit(1) from None
+    except EngineError as err:
+        report("error", err.where, err.reason)
         raise typer.Exit(1) from None
     except OSError as err:
         report("error", out, f"cannot write the output: {err.strerror or err}")

@@ -22,13 +22,18 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from itnews.core.record import Record
 from itnews.core.runner import Fresh, RunSummary, deliver, peak_rss_mb, stop_on_sigint
 from itnews.core.steps import Step, apply
+from itnews.summarise.presets import first_line
 
 RECORDS_PER_WINDOW = 20_000
 
@@ -57,8 +62,59 @@ class StepsActor:
         return run_steps(batch, self.steps)
 
 
+class EngineError(Exception):
+    """Ray cannot be started or joined; the CLI prints ``error: <where>: <reason>``."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"{where}: {reason}")
+        self.where, self.reason = where, reason
+
+
+# What --address takes: ``auto`` (the cluster this machine runs or RAY_ADDRESS names), HOST:PORT of a
+# head (``ray start --head``), or ray://HOST:PORT (Ray Client, `ray[client]`).
+ADDRESS = re.compile(r"(?P<client>ray://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[\w.-]+):(?P<port>\d{1,5})")
+# A head answers a connection at once, even across the world. ray.init waits minutes on an address
+# where nothing listens, so a socket is tried first, for this long.
+CONNECT_TIMEOUT_S = 5
+
+
+def check_address(address: str) -> None:
+    """A well-formed address (ValueError otherwise) where something answers (EngineError otherwise)."""
+    import importlib.util
+    import socket
+
+    where = f"--address {address}"
+    if address == "auto":
+        from ray._private.services import canonicalize_bootstrap_address  # how ray.init finds it
+
+        try:
+            found = canonicalize_bootstrap_address("auto")
+        except Exception:  # ConnectionError when nothing runs; Ray's own messages span lines
+            found = None
+        if not found:
+            raise EngineError(where, "no running Ray cluster found on this machine or in RAY_ADDRESS "
+                              "(start one with `ray start --head`, or give HOST:PORT)")  # fmt: skip
+        match = ADDRESS.fullmatch(found)
+        where = f"{where} (found {found})"
+    else:
+        match = ADDRESS.fullmatch(address)
+        if not match or not 0 < int(match["port"]) < 65536:
+            raise ValueError(f"{address!r} is not auto, HOST:PORT or ray://HOST:PORT")
+        if match["client"] and importlib.util.find_spec("grpc") is None:
+            raise EngineError(where, "ray:// needs Ray Client: pip install 'itnews[ray]'")
+    if match is None:
+        return  # an address Ray resolved in its own form: ray.init says what is wrong with it
+    host, port = match["host"].strip("[]"), int(match["port"])
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise EngineError(where, f"nothing answers at {host}:{port} ({reason})") from None
+
+
 def connect(address: str | None, num_cpus: int | None = None) -> None:
-    """Join the cluster at ``address`` (``auto``, ``ray://host:port``), or start a local Ray."""
+    """Join the cluster at ``address`` (``auto``, ``host:port``, ``ray://host:port``), or start a
+    local Ray. EngineError when Ray cannot be joined or started."""
     import logging
     import warnings
 
@@ -72,14 +128,37 @@ def connect(address: str | None, num_cpus: int | None = None) -> None:
     warnings.filterwarnings("ignore", module=r"ray\.")
     if ray.is_initialized():
         return
-    ray.init(
-        address=address,
-        num_cpus=num_cpus if address is None else None,
-        include_dashboard=False,
-        log_to_driver=False,
-        logging_level="ERROR",
-        configure_logging=True,
-    )
+    try:
+        with quiet_native_stderr(address is not None):
+            ray.init(
+                address=address,
+                num_cpus=num_cpus if address is None else None,
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level="ERROR",
+                configure_logging=True,
+            )
+    except Exception as err:  # Ray raises many types, some messages many lines long
+        where = f"--address {address}" if address else "local Ray"
+        raise EngineError(where, f"cannot connect: {first_line(err)}") from None
+
+
+@contextmanager
+def quiet_native_stderr(quiet: bool):
+    """Joining a cluster, Ray's C++ client writes each retry to file descriptor 2 (a line a second for
+    20 s at an address where something else listens): those lines go nowhere, our one line says it."""
+    if not quiet:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def run_on_ray(
