@@ -5,14 +5,17 @@ record lost or doubled, bounded time and memory, one line and the right exit sta
 The bad files are made here, not committed."""
 
 import json
+import os
 import shutil
 import socket
 import struct
+import subprocess
+import sys
 import time
 
 import pytest
 
-from .conftest import CORPUS, run_cli
+from .conftest import CORPUS, REPO, run_cli
 
 ARTICLE = CORPUS / "articles" / "politica-01.txt"
 
@@ -216,3 +219,56 @@ def test_an_address_ray_cannot_join_is_one_line_within_seconds(tmp_path, case):
     [line] = stderr.splitlines()
     assert line.startswith("error: --address") and says in line, line
     assert "output" not in line and not out.exists()
+
+
+# --- 7. many copies of one agency text ---------------------------------------------------------
+
+
+def test_a_digest_of_thousands_of_copies_of_one_text_is_bounded(tmp_path):
+    # The copies differ in dateline and closing line (near-duplicates); two articles of another story
+    # among them. 2,000 copies did not finish in 5 minutes (7.2 GB) with every copy aligned.
+    stories = CORPUS / "stories" / "articles"
+    title, _, body = (stories / "s01-corriere.txt").read_text(encoding="utf-8").partition("\n")
+    rows = [
+        {"id": f"copy-{n}", "title": title, "text": f"ROMA, testata {n} — {body}\n\nFonte: testata {n}.",
+         "outlet": f"testata-{n}", "date": "2024-10-01"}
+        for n in range(2000)
+    ]  # fmt: skip
+    others = sorted(stories.glob("d01-*.txt"))
+    for n, path in enumerate(others):
+        other_title, _, other_body = path.read_text(encoding="utf-8").partition("\n")
+        rows.insert(700 * (n + 1), {"id": path.stem, "title": other_title, "text": other_body,
+                                    "outlet": path.stem, "date": "2024-10-01"})  # fmt: skip
+    corpus = tmp_path / "copies.jsonl"
+    corpus.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    command = [
+        "digest",
+        str(corpus),
+        "--json",
+        "--lang",
+        "it",
+        "--source-field",
+        "outlet",
+        "--date-field",
+        "date",
+    ]
+    started = time.monotonic()
+    with (tmp_path / "stderr").open("wb") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "itnews.cli", *command],
+            stdout=subprocess.PIPE, stderr=errors, cwd=REPO, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        )  # fmt: skip
+        stdout = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)  # this process's own peak memory
+    elapsed, peak_mb = time.monotonic() - started, usage.ru_maxrss / 1024
+    stderr = (tmp_path / "stderr").read_bytes()
+    assert status == 0 and b"Traceback" not in stderr, stderr.decode()
+    assert elapsed < 120 and peak_mb < 2000, (elapsed, peak_mb)  # 10,000 copies: eval/DIGEST.md
+    found = [json.loads(line) for line in stdout.decode("utf-8").splitlines()]
+    articles = [article for story in found for article in story["articles"]]
+    assert sorted(articles) == sorted(row["id"] for row in rows)  # each article once: none lost or doubled
+    [copies] = [story for story in found if "copy-0" in story["articles"]]
+    assert len(copies["articles"]) == 2000 and len(copies["sources"]) == 2000
+    assert not {path.stem for path in others} & set(copies["articles"])
+    attributed = {a for figure in copies["figures"] for value in figure["values"] for a in value["articles"]}
+    assert len(attributed) == 2000  # each copy's figures are attributed to it

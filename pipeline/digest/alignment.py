@@ -456,8 +456,9 @@ def label(group: list[Figure]) -> str:
     return max(labels, key=votes)
 
 
-def to_dict(group: list[Figure]) -> dict:
-    """The figure as the JSON output gives it, its values in date order. Where sources conflict,
+def to_dict(group: list[Figure], copies: dict[str, list[str]]) -> dict:
+    """The figure as the JSON output gives it, its values in date order, each figure's article
+    standing for its ``copies`` (the ids of the copies of its text that day). Where sources conflict,
     ``consensus`` marks the values `in_consensus` at their time; otherwise every value."""
     conflict = in_conflict(group)
     ranked = classes(group)
@@ -466,11 +467,11 @@ def to_dict(group: list[Figure]) -> dict:
         date = figure.time.isoformat() if figure.time else None
         same = next((v for v in values if v["text"] == figure.fact.text and v["date"] == date), None)
         if same:
-            same["articles"].append(figure.article)
+            same["articles"] += copies[figure.article]
             continue
         value = figure.fact.value if figure.fact.kind != "date" else list(figure.fact.value)
         values.append({"text": figure.fact.text, "value": value, "unit": figure.fact.unit,
-                       "articles": [figure.article], "sentence": figure.sentence, "date": date,
+                       "articles": list(copies[figure.article]), "sentence": figure.sentence, "date": date,
                        "consensus": not conflict or in_consensus(group, figure, ranked)})  # fmt: skip
     values.sort(key=lambda v: (v["date"] or "", not v["consensus"]))
     return {"what": describe(group), "label": label(group), "kind": group[0].fact.kind, "conflict": conflict,
