@@ -272,3 +272,47 @@ def test_a_digest_of_thousands_of_copies_of_one_text_is_bounded(tmp_path):
     assert not {path.stem for path in others} & set(copies["articles"])
     attributed = {a for figure in copies["figures"] for value in figure["values"] for a in value["articles"]}
     assert len(attributed) == 2000  # each copy's figures are attributed to it
+
+
+# --- 11. a record that kills its Ray worker every time -----------------------------------------
+
+
+@pytest.mark.ray
+def test_a_record_that_kills_its_ray_worker_every_time_becomes_an_error_and_the_run_ends(tmp_path):
+    ray = pytest.importorskip("ray")
+    from itnews.core.sinks import open_sink
+    from itnews.core.sources import Fields, open_source
+    from itnews.engines.ray_data import ATTEMPTS, run_on_ray
+    from itnews.ingest.clean import Clean
+    from itnews.summarise.steps import SummaryOptions, summary_steps
+
+    from .test_batch import by_id, read_output, write_corpus
+
+    corpus, out = tmp_path / "c.jsonl", tmp_path / "out.jsonl"
+    good, _ = write_corpus(corpus, 12)
+    deaths = tmp_path / "deaths"
+
+    def make_steps():  # pickled by value: the actors build it
+        from itnews.core.steps import Step
+
+        class DieOnN5(Step):  # as a record that runs the worker out of memory would, every time
+            def process(self, records):
+                if any(record.id == "n5" for record in records):
+                    with open(deaths, "a") as file:
+                        file.write("died\n")
+                    os._exit(1)
+
+        return [*summary_steps(SummaryOptions(method="extractive", languages=("it",))), DieOnN5()]
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    try:
+        source = open_source(str(corpus), Fields())
+        summary = run_on_ray(source, Clean(), make_steps, open_sink(str(out)), workers=1, batch_size=4)
+    finally:
+        ray.shutdown()
+    records = by_id(read_output(out))  # each id exactly once
+    assert set(records) == good
+    assert records["n5"]["error"] == f"{corpus}:6: worker died {ATTEMPTS} times on this record"
+    assert {i for i, r in records.items() if r["status"] == "ok"} == good - {"n5"}
+    assert summary.error == 1
+    assert deaths.read_text().count("died") < 40  # capped: not retried without limit
