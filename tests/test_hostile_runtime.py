@@ -234,7 +234,7 @@ def test_a_digest_of_thousands_of_copies_of_one_text_is_bounded(tmp_path):
          "outlet": f"testata-{n}", "date": "2024-10-01"}
         for n in range(2000)
     ]  # fmt: skip
-    others = sorted(stories.glob("d01-*.txt"))
+    others = sorted(stories.glob("s06-*.txt"))[:2]
     for n, path in enumerate(others):
         other_title, _, other_body = path.read_text(encoding="utf-8").partition("\n")
         rows.insert(700 * (n + 1), {"id": path.stem, "title": other_title, "text": other_body,

@@ -83,7 +83,7 @@ def build_stories(records: list[Record], words: int) -> list[Story]:
         articles = [records[i] for i in members]
         copies = republished(members, records, first)
         distinct = [a for a in articles if a.id in copies]
-        groups = alignment.align(alignment.story_figures(distinct))
+        groups = alignment.align(alignment.story_figures(distinct), copies)
         shown = [g for g in groups if alignment.informative(g)]
         titles = {a.id: a.title for a in distinct}
         dissent = {
