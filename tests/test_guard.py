@@ -27,7 +27,7 @@ def test_the_guard_reports_each_unsupported_fact_and_warns():
     Guard()([record])
     checks = record.checks["faithfulness"]
     assert checks["it"]["facts"] >= 3
-    assert checks["it"]["unsupported"] == [{"text": "190", "kind": "number"}]
+    assert checks["it"]["unsupported"] == [{"text": "190", "kind": "number", "count": 1}]
     assert checks["en"]["unsupported"] == []
     assert record.warnings == ["it summary: number '190' is not in the article"]
 
@@ -107,7 +107,9 @@ def test_check_is_a_gate_exit_0_when_every_fact_is_supported_1_otherwise(cli, tm
     failed = cli("check", str(ARTICLE), "--summaries", bad, "--json")
     assert failed.returncode == 1
     [line] = failed.stdout.splitlines()
-    assert json.loads(line)["en"]["unsupported"] == [{"text": "28.5 million euro", "kind": "amount"}]
+    assert json.loads(line)["en"]["unsupported"] == [
+        {"text": "28.5 million euro", "kind": "amount", "count": 1}
+    ]
     assert failed.stderr.splitlines() == [
         f"error: {bad}: id 'missing-article' has no article among the files given"
     ]
@@ -166,4 +168,4 @@ def test_the_guard_accepts_demonyms_acronyms_and_plurals_and_flags_a_changed_cou
     Guard()([record])
     checks = record.checks["faithfulness"]
     assert checks["it"]["unsupported"] == []
-    assert checks["en"]["unsupported"] == [{"text": "Germany", "kind": "name"}]
+    assert checks["en"]["unsupported"] == [{"text": "Germany", "kind": "name", "count": 1}]

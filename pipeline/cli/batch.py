@@ -13,19 +13,35 @@ if TYPE_CHECKING:
     from itnews.summarise.steps import SummaryOptions
 
 
+def check_ray(address: str | None) -> None:
+    """Ray is installed and ``address`` is one it can join, before anything is read or written."""
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        report("error", "--engine ray", "Ray is not installed: pip install 'itnews[ray]'")
+        raise typer.Exit(1)
+    if address is None:
+        return
+    from itnews.engines.ray_data import EngineError, check_address
+
+    try:
+        check_address(address)
+    except ValueError as err:
+        report("error", "--address", str(err))
+        raise typer.Exit(2) from None
+    except EngineError as err:
+        report("error", err.where, err.reason)
+        raise typer.Exit(1) from None
+
+
 def run_ray_or_stop(source, options, strict_lang, sink, address, workers, gpus_per_worker, **settings):
     """The Ray engine: cleaning as tasks, the summary steps built once per model actor."""
     import functools
-    import importlib.util
 
     from itnews.engines.ray_data import run_on_ray
     from itnews.ingest.clean import Clean
     from itnews.summarise.steps import summary_steps
 
-    if importlib.util.find_spec("ray") is None:
-        report("error", "--engine ray", "Ray is not installed: pip install 'itnews[ray]'")
-        raise typer.Exit(1)
-    summary_chain(options, strict_lang)  # loaded here once first: a model that cannot load is one line
     make_steps = functools.partial(summary_steps, options)
     try:
         return run_on_ray(
@@ -104,7 +120,12 @@ def batch(
     from itnews.core.record import InputError
     from itnews.core.sinks import open_sink
     from itnews.core.sources import Fields, open_source
+    from itnews.engines.ray_data import EngineError
 
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("choose local or ray", param_hint="--engine")
+    if engine == "ray":
+        check_ray(address)
     try:
         fields = Fields(text=text_field, id=id_field, title=title_field)
         source = open_source(input_path, fields, split, follow_symlinks)
@@ -118,15 +139,15 @@ def batch(
         raise typer.Exit(1) from None
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--out") from None
-    if engine not in ("local", "ray"):
-        raise typer.BadParameter("choose local or ray", param_hint="--engine")
     show = sys.stderr.isatty()
     total = min(filter(None, (source.count(), limit)), default=None) if show else None
     resume = f"resume with: itnews {shlex.join(sys.argv[1:])}"
+    # The models load here, before the run: one that cannot load is one line, nothing run or stopped.
+    # (The Ray engine's actors load them again; this is their first load.)
+    chain = summary_chain(options, strict_lang)
     try:
         with Progress(show, total) as progress:
             if engine == "local":
-                chain = summary_chain(options, strict_lang)
                 summary = run_or_stop(
                     source, chain, sink, batch_size=batch_size, limit=limit, display=progress, unique_ids=True
                 )
@@ -145,6 +166,9 @@ def batch(
                 )
     except InputError as err:
         report("error", err.item, err.reason)
+        raise typer.Exit(1) from None
+    except EngineError as err:
+        report("error", err.where, err.reason)
         raise typer.Exit(1) from None
     except OSError as err:
         report("error", out, f"cannot write the output: {err.strerror or err}")

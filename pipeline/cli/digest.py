@@ -96,7 +96,12 @@ def digest(
             except OSError as err:
                 report("error", str(held.path), f"cannot write: {err.strerror or err}")
                 raise typer.Exit(1) from None
+    warned = set()
     for story in stories:
+        for warning in story.warnings:  # a notice every story shares (no translator) is printed once
+            if warning not in warned:
+                report("warning", story.story_id, warning)
+                warned.add(warning)
         if as_json:
             print_json(story.to_dict())
         else:

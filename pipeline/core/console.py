@@ -116,7 +116,7 @@ class CheckPrinter(Terminal):
 
     def show(self, record: Record) -> None:
         checks = record.checks["faithfulness"]
-        self.unsupported += sum(len(c["unsupported"]) for c in checks.values() if c)
+        self.unsupported += sum(f["count"] for c in checks.values() if c for f in c["unsupported"])
         if self.as_json:
             print_json({"id": record.id, **checks})
             return
@@ -127,7 +127,10 @@ class CheckPrinter(Terminal):
                 "every fact supported"
                 if not check["unsupported"]
                 else "NOT in the article: "
-                + "; ".join(f"{fact['kind']} {fact['text']!r}" for fact in check["unsupported"])
+                + "; ".join(
+                    f"{fact['kind']} {fact['text']!r}" + (f" ({fact['count']} times)" * (fact["count"] > 1))
+                    for fact in check["unsupported"]
+                )
             )
             print(f"{escape(record.id)} [{lang}] {check['facts']} facts, {verdict}")
 

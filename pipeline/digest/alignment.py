@@ -249,8 +249,9 @@ def specific(fact) -> bool:
     return fact.kind in ("amount", "percent") or (fact.kind == "number" and abs(fact.value) >= 100)
 
 
-def align(found: list[Figure]) -> list[list[Figure]]:
-    """Groups of figures of one thing, from two or more articles, one figure per article."""
+def align(found: list[Figure], copies: dict[str, list[str]]) -> list[list[Figure]]:
+    """Groups of figures of one thing, from two or more articles (an article counting its
+    ``copies``: one text republished by several outlets is several sources), one figure per article."""
     groups: list[list[Figure]] = []
     for figure in sorted(found, key=lambda f: (not f.lead, f.article)):
         best, best_score = None, -1.0
@@ -267,10 +268,10 @@ def align(found: list[Figure]) -> list[list[Figure]]:
             groups.append([figure])
         else:
             best.append(figure)
-    return merge_dissent(groups)
+    return merge_dissent(groups, copies)
 
 
-def merge_dissent(groups: list[list[Figure]]) -> list[list[Figure]]:
+def merge_dissent(groups: list[list[Figure]], copies: dict[str, list[str]]) -> list[list[Figure]]:
     """Joins disagreeing groups of the lead that describe the same thing, the closest first: a
     dissent (one per group: a consensus and a dissent) when they have figures of one time, a
     development (any number) when they do not and count the same thing. Keeps the groups that span
@@ -316,7 +317,8 @@ def merge_dissent(groups: list[list[Figure]]) -> list[list[Figure]]:
         groups[i], groups[j] = a + b, []
         home = [i if h == j else h for h in home]
     kept = [group for group in groups if group]
-    return [sorted(group, key=lambda f: f.article) for group in kept if len({f.article for f in group}) > 1]
+    sources = [sum(len(copies[article]) for article in {f.article for f in group}) for group in kept]
+    return [sorted(group, key=lambda f: f.article) for group, n in zip(kept, sources, strict=True) if n > 1]
 
 
 def same_time(a: list[Figure], b: list[Figure]) -> bool:
@@ -456,8 +458,9 @@ def label(group: list[Figure]) -> str:
     return max(labels, key=votes)
 
 
-def to_dict(group: list[Figure]) -> dict:
-    """The figure as the JSON output gives it, its values in date order. Where sources conflict,
+def to_dict(group: list[Figure], copies: dict[str, list[str]]) -> dict:
+    """The figure as the JSON output gives it, its values in date order, each figure's article
+    standing for its ``copies`` (the ids of the copies of its text that day). Where sources conflict,
     ``consensus`` marks the values `in_consensus` at their time; otherwise every value."""
     conflict = in_conflict(group)
     ranked = classes(group)
@@ -466,11 +469,11 @@ def to_dict(group: list[Figure]) -> dict:
         date = figure.time.isoformat() if figure.time else None
         same = next((v for v in values if v["text"] == figure.fact.text and v["date"] == date), None)
         if same:
-            same["articles"].append(figure.article)
+            same["articles"] += copies[figure.article]
             continue
         value = figure.fact.value if figure.fact.kind != "date" else list(figure.fact.value)
         values.append({"text": figure.fact.text, "value": value, "unit": figure.fact.unit,
-                       "articles": [figure.article], "sentence": figure.sentence, "date": date,
+                       "articles": list(copies[figure.article]), "sentence": figure.sentence, "date": date,
                        "consensus": not conflict or in_consensus(group, figure, ranked)})  # fmt: skip
     values.sort(key=lambda v: (v["date"] or "", not v["consensus"]))
     return {"what": describe(group), "label": label(group), "kind": group[0].fact.kind, "conflict": conflict,

@@ -48,9 +48,14 @@ class Story:
     # {"date", "outlet", "articles", "titles", "updates": [{"label", "before", "after"}], "new"}
     timeline: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Not an output: each article standing for copies of its text published the same day, with their
+    # ids (itself first). Only these are aligned, ranked and checked against.
+    copies: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        values = asdict(self)
+        del values["copies"]
+        return values
 
 
 STORY_KEYS = tuple(f.name for f in fields(Story))  # a line of `itnews digest --out`, in order
@@ -72,19 +77,22 @@ def outlet(record: Record) -> str:
 
 
 def build_stories(records: list[Record], words: int) -> list[Story]:
-    from itnews.digest.stories import group
+    from itnews.digest.stories import group, near_duplicates
 
     outlets = {record.id: outlet(record) for record in records}
+    first = near_duplicates(records)
     stories = []
-    for number, members in enumerate(group(records), 1):
+    for number, members in enumerate(group(records, first=first), 1):
         articles = [records[i] for i in members]
-        groups = alignment.align(alignment.story_figures(articles))
+        copies = republished(members, records, first)
+        distinct = [a for a in articles if a.id in copies]
+        groups = alignment.align(alignment.story_figures(distinct), copies)
         shown = [g for g in groups if alignment.informative(g)]
-        titles = {a.id: a.title for a in articles}
+        titles = {a.id: a.title for a in distinct}
         dissent = {
             f.article for g in groups for f in alignment.dissenting(g) if f.sentence == titles[f.article]
         }
-        candidates = rank(articles, dissent)
+        candidates = rank(distinct, dissent)
         sentences = [
             {"text": text, "article": article, "disputed": disputed(text, article, groups)}
             for text, article in choose_sentences(candidates, words, groups)
@@ -98,11 +106,40 @@ def build_stories(records: list[Record], words: int) -> list[Story]:
                 sources=list(dict.fromkeys(outlets[a.id] for a in articles)),
                 summary_it=" ".join(s["text"] for s in sentences),
                 sentences=sentences,
-                figures=[alignment.to_dict(g) for g in shown],
-                timeline=timeline(articles, shown, outlets),
+                figures=[alignment.to_dict(g, copies) for g in shown],
+                timeline=timeline(articles, shown, outlets, copies),
+                warnings=article_warnings(articles),
+                copies=copies,
             )
         )
     return stories
+
+
+def republished(members: list[int], records: list[Record], first: list[int]) -> dict[str, list[str]]:
+    """The story's articles that stand for the copies of one text published on one day, with the ids
+    of those copies: a figure's alignment across mentions grew with the square of its copies (2,000
+    copies of one agency text did not finish in 5 minutes), and copies add no other source's view.
+    A copy of another day stays an article of its own: its figures may be that day's."""
+    standing: dict[tuple, str] = {}
+    copies: dict[str, list[str]] = {}
+    for i in members:
+        record = records[i]
+        original = standing.setdefault((first[i], alignment.published(record)), record.id)
+        copies.setdefault(original, []).append(record.id)
+    return copies
+
+
+def article_warnings(articles: list[Record]) -> list[str]:
+    """The story's articles' own warnings (not Italian, damaged text), each once with the articles it
+    is about: a story of many copies of one text has one line, not one per copy."""
+    about: dict[str, list[str]] = {}
+    for article in articles:
+        for warning in article.warnings:
+            about.setdefault(warning, []).append(article.id)
+    return [
+        f"{ids[0]}{f' and {len(ids) - 1} more' if len(ids) > 1 else ''}: {warning}"
+        for warning, ids in about.items()
+    ]
 
 
 def summarise_stories(stories: list[Story], records: list[Record], steps: list) -> None:
@@ -121,7 +158,7 @@ def summarise_stories(stories: list[Story], records: list[Record], steps: list) 
             id=story.story_id,
             source=story.story_id,
             title=story.headline,
-            text="\n\n".join(texts[article] for article in story.articles),
+            text="\n\n".join(texts[article] for article in story.copies),  # each text once
             sentences=[sentence["text"] for sentence in story.sentences],
             lang="it",
             summary_it=story.summary_it,
@@ -281,9 +318,12 @@ def disputed(sentence: str, article: str, groups: list[list]) -> list[dict]:
     return notes
 
 
-def timeline(articles: list[Record], groups: list[list], outlets: dict[str, str]) -> list[dict]:
+def timeline(
+    articles: list[Record], groups: list[list], outlets: dict[str, str], copies: dict[str, list[str]]
+) -> list[dict]:
     """Per day and outlet, in date order: the articles and their titles, the figures that changed
-    since an earlier day ("persone uccise: 274 → più di 500") and those first given that day."""
+    since an earlier day ("persone uccise: 274 → più di 500") and those first given that day (an
+    aligned figure's article speaks for its ``copies``: each copy's outlet gets it)."""
     entries: dict[tuple, dict] = {}
     days = {}
     for article in articles:
@@ -303,19 +343,21 @@ def timeline(articles: list[Record], groups: list[list], outlets: dict[str, str]
     for group in groups:
         name = alignment.label(group)
         for earlier, later in alignment.updates(group):
-            if later.article not in days:
-                continue
-            changes = entries[days[later.article], outlets[later.article]]["updates"]
-            same = next((c for c in changes if c["label"] == name), None)
-            if same is None:
-                changes.append({"label": name, "before": earlier.fact.text, "after": later.fact.text})
-            elif later.fact.text not in same["after"].split(" / "):  # two articles of the day: "500 / 558"
-                same["after"] += f" / {later.fact.text}"
+            for article in copies[later.article]:
+                if article not in days:
+                    continue
+                changes = entries[days[article], outlets[article]]["updates"]
+                same = next((c for c in changes if c["label"] == name), None)
+                if same is None:
+                    changes.append({"label": name, "before": earlier.fact.text, "after": later.fact.text})
+                elif later.fact.text not in same["after"].split(" / "):  # two articles of a day: "500 / 558"
+                    same["after"] += f" / {later.fact.text}"
         dated = [f for f in group if f.time]
         start = min((f.time for f in dated), default=None)
         for figure in dated:
-            if start > first_day and figure.time == start and figure.article in days:
-                new = entries[days[figure.article], outlets[figure.article]]["new"]
-                if all(item["label"] != name for item in new):  # one source's figure of the thing
-                    new.append({"label": name, "text": figure.fact.text})
+            if start > first_day and figure.time == start:
+                for article in (a for a in copies[figure.article] if a in days):
+                    new = entries[days[article], outlets[article]]["new"]
+                    if all(item["label"] != name for item in new):  # one source's figure of the thing
+                        new.append({"label": name, "text": figure.fact.text})
     return [entries[key] for key in sorted(entries)]

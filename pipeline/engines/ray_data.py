@@ -9,10 +9,11 @@ driver: ◀── finished batches ─▶ the local engine's resumable sink (JSO
 - The steps are the local engine's: `Clean` runs as stateless tasks, the summary steps
   (`summary_steps`) in ``workers`` actors, each built on its worker from the options, so a model is
   loaded once per actor and never shipped from the driver. Records cross Ray as JSON text.
-- Nothing lost, nothing twice: Ray retries a failed task and restarts a dead actor (Ray Data's
-  defaults for actor pools: restarts and task retries without limit), and only a block's final
-  output reaches the driver, which appends each finished batch to the same sinks as the local
-  engine. A killed driver resumes with the same command, skipping ids already ok.
+- Nothing lost, nothing twice: Ray retries a failed task and restarts a dead actor, RETRIES times
+  (Ray Data's default is without limit), and only a block's final output reaches the driver, which
+  appends each finished batch to the same sinks as the local engine. Past the retries, the records
+  not yet delivered are run again in halves down to the one that kills its worker, an error record
+  (`isolating_deaths`). A killed driver resumes with the same command, skipping ids already ok.
 - The driver hands Ray windows of RECORDS_PER_WINDOW records (a dataset each), so that its memory
   does not grow with the corpus; each window starts its actors anew, which costs one model load
   per worker per window.
@@ -22,15 +23,25 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from itnews.core.record import Record
 from itnews.core.runner import Fresh, RunSummary, deliver, peak_rss_mb, stop_on_sigint
 from itnews.core.steps import Step, apply
+from itnews.summarise.presets import first_line
 
 RECORDS_PER_WINDOW = 20_000
+# A batch whose worker dies (killed, out of memory, a crash in native code) is retried this many times,
+# and an actor restarted as often per worker: Ray Data's default is without limit, so a record that
+# kills its worker every time never let a run end. Past this, `isolating_deaths` finds the record.
+RETRIES = 2
+ATTEMPTS = RETRIES + 1
 
 
 def encode(record: Record) -> str:
@@ -57,8 +68,59 @@ class StepsActor:
         return run_steps(batch, self.steps)
 
 
+class EngineError(Exception):
+    """Ray cannot be started or joined; the CLI prints ``error: <where>: <reason>``."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"{where}: {reason}")
+        self.where, self.reason = where, reason
+
+
+# What --address takes: ``auto`` (the cluster this machine runs or RAY_ADDRESS names), HOST:PORT of a
+# head (``ray start --head``), or ray://HOST:PORT (Ray Client, `ray[client]`).
+ADDRESS = re.compile(r"(?P<client>ray://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[\w.-]+):(?P<port>\d{1,5})")
+# A head answers a connection at once, even across the world. ray.init waits minutes on an address
+# where nothing listens, so a socket is tried first, for this long.
+CONNECT_TIMEOUT_S = 5
+
+
+def check_address(address: str) -> None:
+    """A well-formed address (ValueError otherwise) where something answers (EngineError otherwise)."""
+    import importlib.util
+    import socket
+
+    where = f"--address {address}"
+    if address == "auto":
+        from ray._private.services import canonicalize_bootstrap_address  # how ray.init finds it
+
+        try:
+            found = canonicalize_bootstrap_address("auto")
+        except Exception:  # ConnectionError when nothing runs; Ray's own messages span lines
+            found = None
+        if not found:
+            raise EngineError(where, "no running Ray cluster found on this machine or in RAY_ADDRESS "
+                              "(start one with `ray start --head`, or give HOST:PORT)")  # fmt: skip
+        match = ADDRESS.fullmatch(found)
+        where = f"{where} (found {found})"
+    else:
+        match = ADDRESS.fullmatch(address)
+        if not match or not 0 < int(match["port"]) < 65536:
+            raise ValueError(f"{address!r} is not auto, HOST:PORT or ray://HOST:PORT")
+        if match["client"] and importlib.util.find_spec("grpc") is None:
+            raise EngineError(where, "ray:// needs Ray Client: pip install 'itnews[ray]'")
+    if match is None:
+        return  # an address Ray resolved in its own form: ray.init says what is wrong with it
+    host, port = match["host"].strip("[]"), int(match["port"])
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise EngineError(where, f"nothing answers at {host}:{port} ({reason})") from None
+
+
 def connect(address: str | None, num_cpus: int | None = None) -> None:
-    """Join the cluster at ``address`` (``auto``, ``ray://host:port``), or start a local Ray."""
+    """Join the cluster at ``address`` (``auto``, ``host:port``, ``ray://host:port``), or start a
+    local Ray. EngineError when Ray cannot be joined or started."""
     import logging
     import warnings
 
@@ -72,14 +134,37 @@ def connect(address: str | None, num_cpus: int | None = None) -> None:
     warnings.filterwarnings("ignore", module=r"ray\.")
     if ray.is_initialized():
         return
-    ray.init(
-        address=address,
-        num_cpus=num_cpus if address is None else None,
-        include_dashboard=False,
-        log_to_driver=False,
-        logging_level="ERROR",
-        configure_logging=True,
-    )
+    try:
+        with quiet_native_stderr(address is not None):
+            ray.init(
+                address=address,
+                num_cpus=num_cpus if address is None else None,
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level="ERROR",
+                configure_logging=True,
+            )
+    except Exception as err:  # Ray raises many types, some messages many lines long
+        where = f"--address {address}" if address else "local Ray"
+        raise EngineError(where, f"cannot connect: {first_line(err)}") from None
+
+
+@contextmanager
+def quiet_native_stderr(quiet: bool):
+    """Joining a cluster, Ray's C++ client writes each retry to file descriptor 2 (a line a second for
+    20 s at an address where something else listens): those lines go nowhere, our one line says it."""
+    if not quiet:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def run_on_ray(
@@ -107,7 +192,15 @@ def run_on_ray(
     try:
         with stop_on_sigint(stop):
             for window in windows(fresh, RECORDS_PER_WINDOW):
-                for batch in summarised(window, clean, make_steps, workers, gpus_per_worker, batch_size):
+                run = functools.partial(
+                    summarised,
+                    clean=clean,
+                    make_steps=make_steps,
+                    workers=workers,
+                    gpus_per_worker=gpus_per_worker,
+                    batch_size=batch_size,
+                )
+                for batch in isolating_deaths(window, run):
                     deliver(batch, sink, summary, display, fresh.skipped, started)
                     if stop.is_set():
                         break
@@ -120,6 +213,26 @@ def run_on_ray(
     summary.wall_s = time.perf_counter() - started
     summary.peak_rss_mb = peak_rss_mb()
     return summary
+
+
+def isolating_deaths(records: list[Record], run) -> Iterator[list[Record]]:
+    """``run(records)``'s batches; when a worker dies past the retries (a record that runs it out of
+    memory or crashes native code, every time), the records not yet delivered are run again in
+    halves, down to the one that keeps killing its worker, which becomes an error record."""
+    from ray.exceptions import RayError
+
+    delivered: set[str] = set()
+    try:
+        for batch in run(records):
+            delivered.update(record.id for record in batch)
+            yield batch
+    except RayError:
+        left = [record for record in records if record.id not in delivered]
+        if len(left) == 1:
+            yield [left[0].fail(left[0].source, f"worker died {ATTEMPTS} times on this record")]
+        elif left:
+            yield from isolating_deaths(left[: len(left) // 2], run)
+            yield from isolating_deaths(left[len(left) // 2 :], run)
 
 
 def windows(records, size: int) -> Iterator[list[Record]]:
@@ -135,22 +248,32 @@ def windows(records, size: int) -> Iterator[list[Record]]:
 
 def summarised(window, clean, make_steps, workers, gpus_per_worker, batch_size) -> Iterator[list[Record]]:
     """The window's records through Ray: cleaning tasks, then the actor pool; batches as they finish."""
+    import warnings
+
     import ray
 
     dataset = ray.data.from_items(
         [{"record": encode(record)} for record in window],
         override_num_blocks=max(1, min(-(-len(window) // batch_size), 200)),  # about a batch a block
     )
-    dataset = dataset.map_batches(
-        functools.partial(run_steps, steps=[clean]), batch_size=batch_size, batch_format="numpy"
-    )
-    dataset = dataset.map_batches(
-        StepsActor,
-        fn_constructor_args=(make_steps,),
-        batch_size=batch_size,
-        batch_format="numpy",
-        concurrency=workers,
-        num_gpus=gpus_per_worker or None,
-    )
+    with warnings.catch_warnings():
+        # Ray 2.60 deprecates retries as keyword arguments and names no replacement for them yet.
+        warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
+        dataset = dataset.map_batches(
+            functools.partial(run_steps, steps=[clean]),
+            batch_size=batch_size,
+            batch_format="numpy",
+            max_retries=RETRIES,
+        )
+        dataset = dataset.map_batches(
+            StepsActor,
+            fn_constructor_args=(make_steps,),
+            batch_size=batch_size,
+            batch_format="numpy",
+            concurrency=workers,
+            num_gpus=gpus_per_worker or None,
+            max_restarts=RETRIES * workers,
+            max_task_retries=RETRIES,
+        )
     for batch in dataset.iter_batches(batch_size=batch_size, batch_format="numpy"):
         yield [decode(text) for text in batch["record"]]

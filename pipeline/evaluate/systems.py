@@ -91,7 +91,7 @@ def faithfulness_scores(records: list[Record], lang: str) -> dict | None:
     ]
     if not checked:
         return None
-    unsupported = [len(check["unsupported"]) for check in checked]
+    unsupported = [sum(fact["count"] for fact in check["unsupported"]) for check in checked]
     return {
         "summaries": len(checked),
         "with_unsupported": sum(n > 0 for n in unsupported) / len(checked),

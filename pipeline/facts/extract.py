@@ -13,7 +13,7 @@ check).
 
 from __future__ import annotations
 
-from itnews.facts.fact import Fact
+from itnews.facts.fact import Fact, Spans
 from itnews.facts.figures import figures
 from itnews.facts.names import names
 
@@ -23,8 +23,8 @@ def extract_facts(text: str, lang: str) -> list[Fact]:
     if not text:
         return []
     named = names(text, lang)
-    known = [(n.start, n.end) for n in named if "_" in n.value]  # "Formula 1", "G7": no figure inside
-    found = [f for f in figures(text, lang) if not any(s <= f.start and f.end <= e for s, e in known)]
-    spans = [(f.start, f.end) for f in found]  # "USD" in "38 miliardi di USD" is no name
-    found += [n for n in named if not any(s < n.end and n.start < e for s, e in spans)]
+    known = Spans((n.start, n.end) for n in named if "_" in n.value)  # "Formula 1", "G7": no figure inside
+    found = [f for f in figures(text, lang) if not known.contain(f.start, f.end)]
+    spans = Spans((f.start, f.end) for f in found)  # "USD" in "38 miliardi di USD" is no name
+    found += [n for n in named if not spans.overlap(n.start, n.end)]
     return sorted(found, key=lambda f: f.start)

@@ -3,6 +3,8 @@ and the accent- and case-blind form that names and words are compared in."""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -46,3 +48,23 @@ def fold(text: str) -> str:
     """Casefolded, accents stripped: "Pogačar" and "POGACAR" compare equal."""
     text = text.casefold()
     return text if text.isascii() else COMBINING.sub("", unicodedata.normalize("NFKD", text))
+
+
+class Spans:
+    """Character spans, asked whether they contain or overlap another in O(log n): a summary of
+    thousands of facts is checked in linear time, not facts x spans."""
+
+    def __init__(self, spans):
+        ordered = sorted(spans)
+        self.starts = [start for start, _ in ordered]
+        self.reach = list(itertools.accumulate((end for _, end in ordered), max))  # furthest end so far
+
+    def contain(self, start: int, end: int) -> bool:
+        """Whether a span holds [start, end]: among those starting at or before it, one ends past it."""
+        i = bisect.bisect_right(self.starts, start)
+        return i > 0 and self.reach[i - 1] >= end
+
+    def overlap(self, start: int, end: int) -> bool:
+        """Whether a span shares a character with [start, end)."""
+        i = bisect.bisect_left(self.starts, end)
+        return i > 0 and self.reach[i - 1] > start

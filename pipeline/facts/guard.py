@@ -1,8 +1,9 @@
 """The faithfulness guard: every figure, date and name of a summary traced back to its article.
 
 `Guard` is a step after summarising and translating. For each summary it records, in
-``record.checks["faithfulness"]``, ``{"it": {"facts": N, "unsupported": [{"text", "kind"}]},
-"en": {...}}`` (null for a language without a summary), and a warning per unsupported fact. The
+``record.checks["faithfulness"]``, ``{"it": {"facts": N, "unsupported": [{"text", "kind", "count"}]},
+"en": {...}}`` (null for a language without a summary), and a warning per unsupported fact, each
+fact once with the number of times the summary states it. The
 check itself is `itnews.facts.support.check_summary` (facts extracted by `itnews.facts.extract`); an English
 summary is checked against the Italian article through the same normalised facts.
 
@@ -34,8 +35,12 @@ def check(summary: str, record: Record, lang: str):
 def report(result) -> dict:
     return {
         "facts": result.facts,
-        "unsupported": [{"text": f.text, "kind": f.kind} for f in result.unsupported],
+        "unsupported": [{"text": f.text, "kind": f.kind, "count": n} for f, n in result.distinct()],
     }
+
+
+def times(count: int) -> str:
+    return f" ({count} times)" if count > 1 else ""
 
 
 MIN_DETECTABLE = 40  # characters: shorter summaries are too short to tell their language
@@ -64,7 +69,8 @@ class Guard(Step):
                 result = check(summary, record, lang)
                 checks[lang] = report(result)
                 warnings += [
-                    f"{lang} summary: {f.kind} {f.text!r} is not in the article" for f in result.unsupported
+                    f"{lang} summary: {f.kind} {f.text!r} is not in the article{times(n)}"
+                    for f, n in result.distinct()
                 ]
             record.checks = {**record.checks, "faithfulness": checks}
             record.warnings = record.warnings + warnings

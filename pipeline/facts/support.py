@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from itnews.facts.aliases import aliases, phrase_pattern
 from itnews.facts.extract import extract_facts
-from itnews.facts.fact import Fact, fold
+from itnews.facts.fact import Fact, Spans, fold
 from itnews.facts.figures import figures, one_unit_durations
 from itnews.facts.names import NAME_SPLIT, UPPER, lexicon, stemmer, stop_words
 
@@ -60,6 +60,7 @@ CAPITALS = re.compile(rf"(?<!\w)([{UPPER}][{UPPER}0-9]+)s?(?!\w)")  # "UN", "F1"
 # vs 0, "Government" 5.6 vs 3.4, "Pope" 4.4 vs 3.4); "Shell" is 4.4 vs 3.6, "Apple" 4.8 vs 4.5.
 LOANWORD_GAP = 0.9
 CLAUSE_BREAK = re.compile(r"[^\w\s'’-]+")  # where an acronym's expansion ends
+CLAUSE_WINDOW = 200  # characters: twice the longest expansion of an acronym the guard reads
 WORD = re.compile(r"\w+")
 ACRONYM_LETTERS = 6
 # An acronym as news writes it: in capitals ("CGIL"), or of 3-4 letters capitalised ("Coni", "Figc").
@@ -79,10 +80,18 @@ class Check:
     the article does not support."""
 
     facts: int
-    unsupported: list[Fact] = field(default_factory=list)
+    unsupported: list[Fact] = field(default_factory=list)  # every mention, in the summary's order
 
     def to_dict(self) -> dict:
         return {"facts": self.facts, "unsupported": [f.to_dict() for f in self.unsupported]}
+
+    def distinct(self) -> list[tuple[Fact, int]]:
+        """Each unsupported fact once, as first written, with how many times the summary states it:
+        a summary repeating a name 17,000 times is one line, not 17,000."""
+        counts: dict[tuple, list] = {}
+        for fact in self.unsupported:
+            counts.setdefault((fact.kind, fact.text), [fact, 0])[1] += 1
+        return [(fact, count) for fact, count in counts.values()]
 
 
 @dataclass
@@ -188,12 +197,22 @@ def check_summary(
     ]
     facts_to_check = facts
     if trust_copied and facts:
-        copied = _copied_spans(summary, article)
-        facts_to_check = [f for f in facts if not any(s <= f.start and f.end <= e for s, e in copied)]
+        copied = Spans(_copied_spans(summary, article))
+        facts_to_check = [f for f in facts if not copied.contain(f.start, f.end)]
     if not facts_to_check:
         return Check(len(facts))
     index = article_index(article, article_lang)
-    unsupported = [f for f in facts_to_check if not _supported(f, index, summary_lang, cross, summary)]
+    # A fact stated again is looked up once: what decides support is all in this key (a name's
+    # clause too: the words after it may spell out an acronym of the article).
+    verdicts: dict[tuple, bool] = {}
+    unsupported = []
+    for fact in facts_to_check:
+        clause = _clause_after(summary, fact.start) if fact.kind == "name" else ""
+        key = (fact.kind, fact.text, fact.value, fact.unit, fact.bound, fact.step, clause)
+        if key not in verdicts:
+            verdicts[key] = _supported(fact, index, summary_lang, cross, clause)
+        if not verdicts[key]:
+            unsupported.append(fact)
     return Check(len(facts), unsupported)
 
 
@@ -207,14 +226,15 @@ def _copied_spans(summary: str, article: str) -> list[tuple[int, int]]:
     ]
 
 
-def _supported(fact: Fact, article: _Article, lang: str, cross: bool, summary: str) -> bool:
+def _supported(fact: Fact, article: _Article, lang: str, cross: bool, clause: str) -> bool:
+    """``clause``: for a name, the summary's words from it to the end of its clause."""
     facts = article.facts
     if fact.kind == "name":
         acronyms = {fold(w) for w in WORD.findall(fact.text) if ACRONYM.fullmatch(w)}
         return all(
             _token_found(t, article, lang, cross, t in acronyms)
             for t in _core(fact, lang, article.lang, cross)
-        ) or _spelled_out(fact, summary, article)
+        ) or _spelled_out(fact, clause, article)
     if fact.kind == "date":
         return _date_supported(fact.value, [f.value for f in facts.get("date", [])])
     if fact.kind == "duration":
@@ -315,11 +335,18 @@ def cognate(word: str) -> str:
     return DOUBLED.sub(r"\1", word)
 
 
-def _spelled_out(fact: Fact, summary: str, article: _Article) -> bool:
+def _clause_after(summary: str, start: int) -> str:
+    """The summary from ``start`` to the end of its clause, at most CLAUSE_WINDOW characters (the
+    check stays linear in the summary's length)."""
+    end = CLAUSE_BREAK.search(summary, start, start + CLAUSE_WINDOW)
+    return summary[start : end.start() if end else start + CLAUSE_WINDOW]
+
+
+def _spelled_out(fact: Fact, clause: str, article: _Article) -> bool:
     """A name the summary spells out where the article writes its acronym: "Israeli Air Force" for
-    "Iaf", "Guardia di finanza" for "Gdf". The initials are those of the words from the name on, to
-    the end of the clause, with and without function words; the whole acronym must be spelled."""
-    words = WORD.findall(CLAUSE_BREAK.split(summary[fact.start :], 1)[0])[: 2 * ACRONYM_LETTERS]
+    "Iaf", "Guardia di finanza" for "Gdf". The initials are those of the words of its clause, from
+    the name on, with and without function words; the whole acronym must be spelled."""
+    words = WORD.findall(clause)[: 2 * ACRONYM_LETTERS]
     skipped = stop_words("it") | stop_words("en")
     spellings = {fold("".join(w[0] for w in words if all_words or fold(w) not in skipped))
                  for all_words in (True, False)}  # fmt: skip

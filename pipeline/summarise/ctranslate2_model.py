@@ -25,6 +25,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from itnews.summarise.loading import loading
 from itnews.summarise.presets import ModelUnavailable, Preset, cached_revision, first_line, preset_for
 from itnews.summarise.seq2seq import (
     Generated,
@@ -71,16 +72,14 @@ class CTranslate2Model(LoadedModel):
         require_ctranslate2(spec)
         preset, source = resolve_spec(spec, task)
         device = resolve_device(device, cuda_devices)
-        folder = convert(spec, source)
-        decoding = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
-        preset = preset or preset_for(spec, task, decoding)
-        compute_type = compute_type or preset.dtype.get(device.split(":")[0], "float32")
-        check_compute_type(spec, compute_type, device)
-        try:
+        with loading(spec):
+            folder = convert(spec, source)
+            decoding = json.loads((folder / SETTINGS_FILE).read_text(encoding="utf-8"))
+            preset = preset or preset_for(spec, task, decoding)
+            compute_type = compute_type or preset.dtype.get(device.split(":")[0], "float32")
+            check_compute_type(spec, compute_type, device)
             tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
             return cls(preset, tokenizer, folder, source, cached_revision(source), device, compute_type)
-        except (OSError, RuntimeError, ValueError) as err:
-            raise ModelUnavailable(spec, f"CTranslate2 cannot load {folder}: {first_line(err)}") from None
 
     def provenance(self) -> dict:
         return {**super().provenance(), "backend_version": self.backend_version}
@@ -183,7 +182,8 @@ def convert_by_name(spec: str) -> Path:
     """`itnews models convert`: a preset, hub id or directory converted (if not already); its folder."""
     require_ctranslate2(spec)
     _, source = resolve_spec(spec, "instruct")  # any task: converting does not use the model
-    return convert(spec, source)
+    with loading(spec):
+        return convert(spec, source)
 
 
 def convert(spec: str, source: str) -> Path:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from itnews.summarise.loading import check_model_directory, loading
 from itnews.summarise.presets import (
     ModelUnavailable,
     Preset,
@@ -146,17 +147,18 @@ class Seq2SeqModel(LoadedModel):
         preset, source = resolve_spec(spec, task)
         if quantize and (resolved := resolve_device(device)) != "cpu":
             raise ModelUnavailable(spec, f"int8 dynamic quantization runs on CPU only, not {resolved}")
-        tokenizer, model, config = load_pretrained(spec, source)
-        loaded = cls(
-            preset or preset_for(spec, task, config),
-            tokenizer,
-            model,
-            source,
-            cached_revision(source),
-            device,
-        )
-        if quantize:
-            loaded.quantize()
+        with loading(spec):
+            tokenizer, model, config = load_pretrained(spec, source)
+            loaded = cls(
+                preset or preset_for(spec, task, config),
+                tokenizer,
+                model,
+                source,
+                cached_revision(source),
+                device,
+            )
+            if quantize:
+                loaded.quantize()
         return loaded
 
     def cast(self, dtype_name: str) -> None:
@@ -345,6 +347,8 @@ def load_pretrained(name: str, source: str):
     from transformers.utils import logging as transformers_logging
 
     path = local_directory(name, source)
+    if path is None and (snapshot := cached_snapshot(source)) is not None:
+        check_model_directory(name, snapshot)  # a cached hub model is a folder like any other
     source = str(path) if path else source
     # Download retries, load reports and progress bars would bury our one-line messages.
     hub_logging.set_verbosity_error()
@@ -361,7 +365,7 @@ def load_pretrained(name: str, source: str):
         except (OSError, ValueError) as err:
             last_error = err
     if path:
-        raise ModelUnavailable(name, f"cannot load the model in {source}: {first_line(last_error)}")
+        raise ModelUnavailable(name, f"cannot load the model: {first_line(last_error)}")
     where = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "the Hugging Face Hub cannot be reached"
     raise ModelUnavailable(name, f"not in the local Hugging Face cache and {where}; {how_to_get(name)}")
 
@@ -375,29 +379,12 @@ def local_directory(name: str, source: str) -> Path | None:
     return None
 
 
-def check_model_directory(name: str, path: Path) -> None:
-    """A local model folder that itnews can load without running code from it: a config.json
-    naming no custom code (``auto_map``), and safetensors weights."""
-    import json
+def cached_snapshot(hub_id: str) -> Path | None:
+    """The folder of a hub model's cached snapshot, if it is cached."""
+    from huggingface_hub import try_to_load_from_cache
 
-    if not (path / "config.json").is_file():
-        raise ModelUnavailable(name, f"{path} is not a model directory (no config.json)")
-    for settings in ("config.json", "tokenizer_config.json"):
-        try:
-            values = json.loads((path / settings).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            continue
-        except (OSError, ValueError, RecursionError) as err:
-            raise ModelUnavailable(name, f"{path / settings} is not valid JSON: {first_line(err)}") from None
-        if isinstance(values, dict) and "auto_map" in values:
-            raise ModelUnavailable(
-                name,
-                f"{settings} asks to run the model's own Python code (auto_map); itnews never runs code "
-                "from a model folder: use a model that transformers supports as it is",
-            )
-    if not any(path.glob("*.safetensors")):
-        raise ModelUnavailable(
-            name,
-            "no .safetensors weights; only safetensors files are loaded, because a pickle "
-            "(pytorch_model.bin, .pt) can run code when it is read",
-        )
+    try:
+        config_path = try_to_load_from_cache(hub_id, "config.json")
+    except ValueError:  # not a valid hub id: loading it says so in one line
+        return None
+    return Path(config_path).parent if isinstance(config_path, str) else None
