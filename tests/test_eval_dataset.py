@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from itnews.evaluate.runs import file_name
+
 from .conftest import CORPUS, REPO, run_cli
 
 DATASET_ARGS = ("--text-field", "source", "--reference-field", "target")
@@ -210,3 +212,16 @@ def test_a_report_over_a_foreign_file_or_the_dataset_is_refused_before_any_work(
         assert stderr.startswith(f"error: {target}:")
     assert notes.read_text(encoding="utf-8") == "# my notes\n" and dataset.read_bytes() == before
     assert not (tmp_path / "run" / "lead3.jsonl").exists()  # refused before any work
+
+
+def test_a_seq2seq_system_runs_on_ctranslate2_as_batch_does(saved_dataset, tmp_path, tiny_models):
+    model = str(tiny_models / "bart")
+    completed, stdout, stderr = cli_json(
+        "eval", "--dataset", str(saved_dataset / "fanpage-like.parquet"), *DATASET_ARGS, "--limit", "3",
+        "--system", model, "--backend", "ctranslate2", "--out", str(tmp_path / "run"), "--json",
+        env={"HF_HOME": str(tmp_path / "hf")},
+    )  # fmt: skip
+    assert completed.returncode == 0, stderr
+    assert [s["n"]["it"] for s in json.loads(stdout)["systems"]["unicode"]] == [3, 3]
+    records = [json.loads(line) for line in (tmp_path / "run" / f"{file_name(model)}.jsonl").open()]
+    assert {r["model"]["summariser"]["backend"] for r in records} == {"ctranslate2"}

@@ -93,7 +93,8 @@ def test_check_gives_the_guards_faithfulness(extractive):
     assert answer.status_code == 200, answer.text
     faithfulness = answer.json()["faithfulness"]
     assert faithfulness["en"] is None
-    assert {"text": "99 miliardi di euro", "kind": "amount"} in faithfulness["it"]["unsupported"]
+    unsupported = faithfulness["it"]["unsupported"]
+    assert {"text": "99 miliardi di euro", "kind": "amount", "count": 1} in unsupported
 
 
 def test_digest_gives_stories_as_digest_json(extractive):

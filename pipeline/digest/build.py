@@ -54,11 +54,13 @@ class Story:
 
     def to_dict(self) -> dict:
         values = asdict(self)
-        del values["copies"]
+        for name in NOT_OUTPUT:
+            del values[name]
         return values
 
 
-STORY_KEYS = tuple(f.name for f in fields(Story))  # a line of `itnews digest --out`, in order
+NOT_OUTPUT = ("copies",)
+STORY_KEYS = tuple(f.name for f in fields(Story) if f.name not in NOT_OUTPUT)  # a line of `digest --out`
 
 
 @dataclass

@@ -9,11 +9,10 @@ driver: ◀── finished batches ─▶ the local engine's resumable sink (JSO
 - The steps are the local engine's: `Clean` runs as stateless tasks, the summary steps
   (`summary_steps`) in ``workers`` actors, each built on its worker from the options, so a model is
   loaded once per actor and never shipped from the driver. Records cross Ray as JSON text.
-- Nothing lost, nothing twice: Ray retries a failed task and restarts a dead actor, RETRIES times
-  (Ray Data's default is without limit), and only a block's final output reaches the driver, which
-  appends each finished batch to the same sinks as the local engine. Past the retries, the records
-  not yet delivered are run again in halves down to the one that kills its worker, an error record
-  (`isolating_deaths`). A killed driver resumes with the same command, skipping ids already ok.
+- Nothing lost, nothing twice: Ray retries a failed task and restarts a dead actor (Ray Data's
+  defaults for actor pools: restarts and task retries without limit), and only a block's final
+  output reaches the driver, which appends each finished batch to the same sinks as the local
+  engine. A killed driver resumes with the same command, skipping ids already ok.
 - The driver hands Ray windows of RECORDS_PER_WINDOW records (a dataset each), so that its memory
   does not grow with the corpus; each window starts its actors anew, which costs one model load
   per worker per window.
@@ -37,11 +36,6 @@ from itnews.core.steps import Step, apply
 from itnews.summarise.presets import first_line
 
 RECORDS_PER_WINDOW = 20_000
-# A batch whose worker dies (killed, out of memory, a crash in native code) is retried this many times,
-# and an actor restarted as often per worker: Ray Data's default is without limit, so a record that
-# kills its worker every time never let a run end. Past this, `isolating_deaths` finds the record.
-RETRIES = 2
-ATTEMPTS = RETRIES + 1
 
 
 def encode(record: Record) -> str:
@@ -192,15 +186,7 @@ def run_on_ray(
     try:
         with stop_on_sigint(stop):
             for window in windows(fresh, RECORDS_PER_WINDOW):
-                run = functools.partial(
-                    summarised,
-                    clean=clean,
-                    make_steps=make_steps,
-                    workers=workers,
-                    gpus_per_worker=gpus_per_worker,
-                    batch_size=batch_size,
-                )
-                for batch in isolating_deaths(window, run):
+                for batch in summarised(window, clean, make_steps, workers, gpus_per_worker, batch_size):
                     deliver(batch, sink, summary, display, fresh.skipped, started)
                     if stop.is_set():
                         break
@@ -213,26 +199,6 @@ def run_on_ray(
     summary.wall_s = time.perf_counter() - started
     summary.peak_rss_mb = peak_rss_mb()
     return summary
-
-
-def isolating_deaths(records: list[Record], run) -> Iterator[list[Record]]:
-    """``run(records)``'s batches; when a worker dies past the retries (a record that runs it out of
-    memory or crashes native code, every time), the records not yet delivered are run again in
-    halves, down to the one that keeps killing its worker, which becomes an error record."""
-    from ray.exceptions import RayError
-
-    delivered: set[str] = set()
-    try:
-        for batch in run(records):
-            delivered.update(record.id for record in batch)
-            yield batch
-    except RayError:
-        left = [record for record in records if record.id not in delivered]
-        if len(left) == 1:
-            yield [left[0].fail(left[0].source, f"worker died {ATTEMPTS} times on this record")]
-        elif left:
-            yield from isolating_deaths(left[: len(left) // 2], run)
-            yield from isolating_deaths(left[len(left) // 2 :], run)
 
 
 def windows(records, size: int) -> Iterator[list[Record]]:
@@ -248,32 +214,22 @@ def windows(records, size: int) -> Iterator[list[Record]]:
 
 def summarised(window, clean, make_steps, workers, gpus_per_worker, batch_size) -> Iterator[list[Record]]:
     """The window's records through Ray: cleaning tasks, then the actor pool; batches as they finish."""
-    import warnings
-
     import ray
 
     dataset = ray.data.from_items(
         [{"record": encode(record)} for record in window],
         override_num_blocks=max(1, min(-(-len(window) // batch_size), 200)),  # about a batch a block
     )
-    with warnings.catch_warnings():
-        # Ray 2.60 deprecates retries as keyword arguments and names no replacement for them yet.
-        warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
-        dataset = dataset.map_batches(
-            functools.partial(run_steps, steps=[clean]),
-            batch_size=batch_size,
-            batch_format="numpy",
-            max_retries=RETRIES,
-        )
-        dataset = dataset.map_batches(
-            StepsActor,
-            fn_constructor_args=(make_steps,),
-            batch_size=batch_size,
-            batch_format="numpy",
-            concurrency=workers,
-            num_gpus=gpus_per_worker or None,
-            max_restarts=RETRIES * workers,
-            max_task_retries=RETRIES,
-        )
+    dataset = dataset.map_batches(
+        functools.partial(run_steps, steps=[clean]), batch_size=batch_size, batch_format="numpy"
+    )
+    dataset = dataset.map_batches(
+        StepsActor,
+        fn_constructor_args=(make_steps,),
+        batch_size=batch_size,
+        batch_format="numpy",
+        concurrency=workers,
+        num_gpus=gpus_per_worker or None,
+    )
     for batch in dataset.iter_batches(batch_size=batch_size, batch_format="numpy"):
         yield [decode(text) for text in batch["record"]]
