@@ -77,3 +77,9 @@ def test_shell_completion_scripts(shell):
     )
     assert completed.returncode == 0, completed.stderr
     assert "_ITNEWS_COMPLETE" in completed.stdout
+
+
+def test_help_keeps_the_extras_in_brackets(cli):
+    """rich reads "[ray]" as markup and drops it; the help must say what to install."""
+    shown = cli("batch", "--help", env={"COLUMNS": "250"}).stdout
+    assert "itnews[ray]" in shown and "itnews[ctranslate2]" in shown

@@ -84,7 +84,7 @@ BackendOption = Annotated[
     str,
     typer.Option(
         "--backend",
-        help="What runs the seq2seq models: torch, or ctranslate2 (pip install 'itnews[ctranslate2]'; "
+        help="What runs the seq2seq models: torch, or ctranslate2 (pip install 'itnews\\[ctranslate2]'; "
         "each model is converted once, into $HF_HOME/ctranslate2).",
     ),
 ]

@@ -97,7 +97,7 @@ def batch(
     ] = 32,
     engine: Annotated[
         str,
-        typer.Option("--engine", help="local (threads on this machine) or ray (Ray Data, `itnews[ray]`)."),
+        typer.Option("--engine", help="local (threads on this machine) or ray (Ray Data, `itnews\\[ray]`)."),
     ] = "local",
     address: Annotated[
         str | None,
