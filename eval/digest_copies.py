@@ -3,7 +3,9 @@ the whole command, per number of copies. Each copy is the same story-corpus arti
 outlet, with its own dateline and closing line, all on one day, so they are near-duplicates, not
 identical.
 
-    python eval/digest_copies.py [COPIES ...]      (default: 500 1000 10000; recorded by hand in eval/DIGEST-COPIES.md)
+    python eval/digest_copies.py [COPIES ...]      (default: 500 1000 10000)
+
+Its figures are recorded in eval/DIGEST-COPIES.md.
 """
 
 from __future__ import annotations
