@@ -200,8 +200,9 @@ def score_dataset(spec, names, limit, out, settings, ray, report_path, as_json) 
         raise typer.Exit(1) from None
     reports = claim_run_report(Path(report_path) if report_path else folder / "report.md", languages,
                                [opened.articles.path])  # fmt: skip
-    # Every model loads before any work (the Ray engine loads each once here too, to fail early).
-    chains = {name: summary_chain(system, False) for name, system in options.items()}
+    # Every model loads before any work; the Ray engine loads each in its actors, and once in the
+    # driver when its system starts (run_ray_or_stop), to fail early.
+    chains = {name: summary_chain(system, False) if ray is None else None for name, system in options.items()}
     show = sys.stderr.isatty()
     total = min(filter(None, (opened.articles.count(), limit)), default=None) if show else None
     resume = f"resume with: itnews {shlex.join(sys.argv[1:])}"
@@ -289,13 +290,12 @@ def write_run_report(run, reports: dict) -> bool:
     from itnews.evaluate.report import LANGUAGE_NAMES, render_run_markdown
 
     path = reports["md"].path
-    note = (
-        None if len(reports) > 2 else "No chart: matplotlib is not installed (pip install 'itnews[chart]')."
-    )
+    charted = [
+        lang for lang in run.reference_languages if lang in reports
+    ]  # claimed when matplotlib is there
+    note = None if charted else "No chart: matplotlib is not installed (pip install 'itnews[chart]')."
     try:
-        for lang in run.reference_languages:
-            if lang not in reports:
-                continue
+        for lang in charted:
             name = Path(run.dataset).name + (f" ({run.split})" if run.split else "")
             title = f"{name}, {LANGUAGE_NAMES[lang]}: rouge-score's tokenizer"
             with tempfile.TemporaryDirectory() as scratch:  # drawn apart, then written as every output is

@@ -104,15 +104,14 @@ def open_dataset(spec: DatasetSpec) -> OpenedDataset:
     references = {"it": spec.reference_field}
     if spec.reference_en_field:
         references["en"] = spec.reference_en_field
-    sources = {}
+    sources, every_column = {}, _columns(articles)
     for lang, name in references.items():
-        if articles.columns is not None and name not in _columns(articles):
+        if every_column is not None and name not in every_column:
             raise InputError(
-                spec.dataset,
-                f"no field {name!r} for the references (fields: {', '.join(_columns(articles))})",
+                spec.dataset, f"no field {name!r} for the references (fields: {', '.join(every_column)})"
             )
         reference_fields = Fields(text=name, id=spec.id_field)
-        columns = present_fields(spec.dataset, _columns(articles), reference_fields)
+        columns = present_fields(spec.dataset, every_column, reference_fields)
         sources[lang] = dataclasses.replace(articles, fields=reference_fields, columns=columns)
     return OpenedDataset(spec, articles, sources)
 

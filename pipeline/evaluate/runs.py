@@ -2,8 +2,8 @@
 batch sink as the summaries are made (so a killed run resumes where it stopped), then read back and
 scored against the dataset's references with both tokenizers (`score_run`).
 
-The folder holds ``<system>.jsonl`` per system and the report (``report.md``, ``report.json``,
-``report.png``); `itnews eval --dataset` writes them.
+The folder holds ``<system>.jsonl`` per system and the report (``report.md``, ``report.json`` and
+a chart per reference language, ``report-it.png``); `itnews eval --dataset` writes them.
 """
 
 from __future__ import annotations

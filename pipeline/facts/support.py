@@ -60,7 +60,7 @@ CAPITALS = re.compile(rf"(?<!\w)([{UPPER}][{UPPER}0-9]+)s?(?!\w)")  # "UN", "F1"
 # vs 0, "Government" 5.6 vs 3.4, "Pope" 4.4 vs 3.4); "Shell" is 4.4 vs 3.6, "Apple" 4.8 vs 4.5.
 LOANWORD_GAP = 0.9
 CLAUSE_BREAK = re.compile(r"[^\w\s'’-]+")  # where an acronym's expansion ends
-CLAUSE_WINDOW = 200  # characters: twice the longest expansion of an acronym the guard reads
+CLAUSE_WINDOW = 200  # characters: room for the 2 * ACRONYM_LETTERS words an expansion is read from
 WORD = re.compile(r"\w+")
 ACRONYM_LETTERS = 6
 # An acronym as news writes it: in capitals ("CGIL"), or of 3-4 letters capitalised ("Coni", "Figc").
@@ -347,11 +347,17 @@ def _spelled_out(fact: Fact, clause: str, article: _Article) -> bool:
     "Iaf", "Guardia di finanza" for "Gdf". The initials are those of the words of its clause, from
     the name on, with and without function words; the whole acronym must be spelled."""
     words = WORD.findall(clause)[: 2 * ACRONYM_LETTERS]
-    skipped = stop_words("it") | stop_words("en")
+    skipped = function_words()
     spellings = {fold("".join(w[0] for w in words if all_words or fold(w) not in skipped))
                  for all_words in (True, False)}  # fmt: skip
     least = max(3, len(WORD.findall(fact.text)))
     return any(len(a) >= least and s.startswith(a) for a in article.acronyms for s in spellings)
+
+
+@functools.cache
+def function_words() -> frozenset[str]:
+    """Italian and English stop words: an expansion's initials are read with and without them."""
+    return stop_words("it") | stop_words("en")
 
 
 def _institution(fact: Fact, summary: str) -> bool:
