@@ -225,3 +225,16 @@ def test_a_seq2seq_system_runs_on_ctranslate2_as_batch_does(saved_dataset, tmp_p
     assert [s["n"]["it"] for s in json.loads(stdout)["systems"]["unicode"]] == [3, 3]
     records = [json.loads(line) for line in (tmp_path / "run" / f"{file_name(model)}.jsonl").open()]
     assert {r["model"]["summariser"]["backend"] for r in records} == {"ctranslate2"}
+
+
+def test_a_dataset_whose_every_row_fails_is_one_line_a_row_and_a_report(tmp_path):
+    dataset = tmp_path / "binary.jsonl"
+    dataset.write_bytes(bytes(range(128, 256)) * 8 + b"\n" + b"\xff\xfe\n")
+    completed, _, stderr = cli_json(
+        "eval", "--dataset", str(dataset), "--system", "extractive", "--out", str(tmp_path / "run"),
+    )  # fmt: skip
+    assert completed.returncode == 1 and "Traceback" not in stderr
+    assert [line for line in stderr.splitlines() if line.startswith("error:")] == [
+        f"error: {dataset}:{n}: undecodable line, not UTF-8: invalid start byte" for n in (1, 2)
+    ] * 2  # once for each system's run (lead3 and extractive)
+    assert "No system produced summaries" in (tmp_path / "run" / "report.md").read_text(encoding="utf-8")

@@ -290,17 +290,17 @@ def write_run_report(run, reports: dict) -> bool:
     from itnews.evaluate.report import LANGUAGE_NAMES, render_run_markdown
 
     path = reports["md"].path
-    charted = [
-        lang for lang in run.reference_languages if lang in reports
-    ]  # claimed when matplotlib is there
-    note = None if charted else "No chart: matplotlib is not installed (pip install 'itnews[chart]')."
+    claimed = [lang for lang in run.reference_languages if lang in reports]  # when matplotlib is there
+    note = None if claimed else "No chart: matplotlib is not installed (pip install 'itnews[chart]')."
     try:
-        for lang in charted:
+        for lang in claimed:
+            published = run.published if lang == "it" else ()
+            if not published and not any(e.languages.get(lang) for e in run.evaluations["compat"]):
+                continue  # nothing scored in this language (every row failed): no bars to draw
             name = Path(run.dataset).name + (f" ({run.split})" if run.split else "")
             title = f"{name}, {LANGUAGE_NAMES[lang]}: rouge-score's tokenizer"
             with tempfile.TemporaryDirectory() as scratch:  # drawn apart, then written as every output is
                 drawn = Path(scratch) / "chart.png"
-                published = run.published if lang == "it" else ()
                 draw_chart(drawn, title, run.evaluations["compat"], lang, published, software=CHART_SOFTWARE)
                 reports[lang].write(drawn.read_bytes())
             run.charts[lang] = reports[lang].path.name
