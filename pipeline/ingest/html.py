@@ -1,7 +1,9 @@
-"""The article in a web page: its main text and headline (trafilatura), and a check that what was
+"""The article in a web page: its main text, headline and date (trafilatura), and a check that what was
 kept is prose rather than a page's menus."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from itnews.core.record import InputError
 from itnews.ingest.blocks import normalise_for_comparison
@@ -10,16 +12,31 @@ MIN_HTML_WORDS = 20  # fewer words from a page are menu or banner leftovers, not
 MAX_LINK_SHARE = 0.5  # a page whose text is mostly whole link texts is a menu or a list of links
 
 
+@dataclass
+class HtmlArticle:
+    text: str  # paragraphs separated by blank lines
+    title: str | None
+    date: str | None  # the page's publication date, YYYY-MM-DD, from its metadata
+
+
 def extract_html(html: str, item: str) -> tuple[str, str | None]:
     """Main text and headline of a web page; menus, banners and footers are left out."""
+    article = extract_article(html, item)
+    return article.text, article.title
+
+
+def extract_article(html: str, item: str) -> HtmlArticle:
+    """Main text, headline and publication date of a web page."""
     import trafilatura
 
     body = trafilatura.extract(
         html, output_format="txt", include_comments=False, include_tables=False, include_images=False
     )
-    # No extensive date search: it loads dateparser (2 s on the first page) for a date not used here.
+    # No extensive date search: it loads dateparser (2 s on the first page); the page's own date
+    # metadata (article:published_time, JSON-LD, <time>) is still read.
     metadata = trafilatura.extract_metadata(html, date_config={"extensive_search": False})
     title = metadata.title.strip() if metadata and metadata.title else None
+    date = metadata.date if metadata and metadata.date else None
     if not body or len(body.split()) < MIN_HTML_WORDS:
         raise InputError(item, "no article text found in the HTML page")
     lines = body.splitlines()
@@ -29,7 +46,7 @@ def extract_html(html: str, item: str) -> tuple[str, str | None]:
     if title and lines and normalise_for_comparison(lines[0]) == normalise_for_comparison(title):
         lines = lines[1:]
     # Paragraphs come one per line; blank lines make them blocks for `split_blocks`.
-    return "\n\n".join(lines), title
+    return HtmlArticle("\n\n".join(lines), title, date)
 
 
 def link_shape(text: str) -> str:
