@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from .conftest import CORPUS
-from .serving import Server
+from .serving import Server, free_port
 
 pytestmark = pytest.mark.ray
 pytest.importorskip("ray.serve")
@@ -33,9 +33,9 @@ def replicas(server: Server) -> list[psutil.Process]:
     return found
 
 
-def summarise(url: str, number: int) -> httpx.Response | Exception:
+def summarise(url: str, number: int, count: int = ARTICLES) -> httpx.Response | Exception:
     try:
-        articles = [{"id": f"{number}-{i}", "text": TEXT} for i in range(ARTICLES)]
+        articles = [{"id": f"{number}-{i}", "text": TEXT} for i in range(count)]
         return httpx.post(f"{url}/v1/summarise", json=articles, timeout=120)
     except httpx.HTTPError as err:  # a request without an answer: what the test must not see
         return err
@@ -83,6 +83,12 @@ def test_two_replicas_one_killed_mid_run_lose_no_request(tmp_path):
             time.sleep(1)
         assert first not in replicas(server)
         assert not any(process.is_running() for process in model_processes)  # no orphan model process
+
+        with ThreadPoolExecutor(1) as pool:  # SIGTERM with a request in flight: it is answered
+            in_flight = pool.submit(summarise, server.url, REQUESTS + 6, 200)  # a second or more
+            time.sleep(0.3)
+            status = server.stop()
+            assert in_flight.result().status_code == 200
     finally:
         status = server.stop()
     assert status == 0, server.stderr()
@@ -90,8 +96,20 @@ def test_two_replicas_one_killed_mid_run_lose_no_request(tmp_path):
 
 
 def test_bad_engine_options_are_one_line_before_anything_serves(cli):
-    for args in (["--replicas", "0"], ["--replicas", "2"], ["--engine", "ray", "--port", "0"]):
+    for args in (["--replicas", "0"], ["--replicas", "2"], ["--gpus-per-replica", "1"]):
         assert cli("serve", *args).returncode == 2, args
     no_gpu = cli("serve", "--engine", "ray", "--gpus-per-replica", "1", "--method", "extractive")
     assert no_gpu.returncode == 1
     assert no_gpu.stderr.strip().splitlines()[-1] == "error: --gpus-per-replica: the Ray cluster has no GPU"
+
+
+def test_replicas_whose_models_cannot_load_are_one_line_and_exit_1(cli, tmp_path):
+    failed = cli("serve", "--engine", "ray", "--model", str(tmp_path), "--lang", "it", "--port", "0")
+    assert failed.returncode == 2  # --port 0 refused before Ray starts
+    port = str(free_port())
+    failed = cli("serve", "--engine", "ray", "--model", str(tmp_path), "--lang", "it", "--port", port)
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines() == [
+        f"error: Ray Serve: the app did not start: the models are not available: {tmp_path}: "
+        f"{tmp_path} is not a model directory (no config.json)"
+    ]

@@ -82,7 +82,11 @@ def serve_on_ray(
     try:
         try:
             # Without an address, ray.init joins the cluster RAY_ADDRESS names, else starts a local Ray.
-            ray.init(include_dashboard=False, logging_level="ERROR", configure_logging=True)
+            # log_to_driver off: Ray would copy each failed replica's traceback here; the replicas'
+            # logs (their request lines too) stay in Ray's log folder.
+            ray.init(
+                include_dashboard=False, log_to_driver=False, logging_level="ERROR", configure_logging=True
+            )
         except Stop:
             raise
         except Exception as err:  # Ray raises many types, some messages many lines long
@@ -108,7 +112,7 @@ def serve_on_ray(
         except Stop:
             raise
         except Exception as err:
-            raise EngineError("Ray Serve", f"the app did not start: {first_line(err)}") from None
+            raise EngineError("Ray Serve", f"the app did not start: {failure(err)}") from None
         print(
             f"itnews: serving on http://{host}:{port} from {replicas} Ray Serve replicas "
             "(the page at /, the API at /docs)",
@@ -127,6 +131,25 @@ def serve_on_ray(
             ray.shutdown()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def failure(err: Exception) -> str:
+    """Why the replicas could not start: the last line of a replica's failure (the exception that
+    stopped it, such as the models' load error), which Ray Serve keeps in the deployment's status;
+    Ray's own first line otherwise."""
+    import re
+
+    from ray import serve
+
+    try:
+        deployments = serve.status().applications[APP_NAME].deployments.values()
+    except Exception:  # Serve itself is what failed
+        return first_line(err)
+    for deployment in deployments:
+        lines = [line.strip() for line in (deployment.message or "").splitlines() if line.strip()]
+        if lines:
+            return re.sub(r"^[\w.]+: ", "", lines[-1])  # without the exception's class
+    return first_line(err)
 
 
 def check_resources(resources: dict, replicas: int, gpus_per_replica: float) -> None:
