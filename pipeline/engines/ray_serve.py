@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from itnews.engines.ray_data import EngineError
+from itnews.engines.ray_actors import EngineError
 from itnews.summarise.presets import first_line
 
 APP_NAME = "itnews"

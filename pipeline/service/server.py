@@ -71,7 +71,7 @@ def serve_on_ray(
 ) -> int:
     """Serve from ``replicas`` Ray Serve replicas until stopped; the exit status (0 stopped by a
     signal, 1 Ray or the replicas could not start, with the reason on stderr)."""
-    from itnews.engines.ray_data import EngineError
+    from itnews.engines.ray_actors import EngineError
     from itnews.engines.ray_serve import serve_on_ray as run_replicas
 
     try:
