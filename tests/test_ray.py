@@ -18,7 +18,7 @@ ray = pytest.importorskip("ray")
 
 from itnews.core.sinks import open_sink  # noqa: E402
 from itnews.core.sources import Fields, open_source  # noqa: E402
-from itnews.engines.ray_actors import DEATHS_PER_BATCH, run_on_ray  # noqa: E402
+from itnews.engines.ray_actors import DEATHS_PER_BATCH, STARTS_PER_WORKER, EngineError, run_on_ray  # noqa: E402
 from itnews.ingest.clean import Clean  # noqa: E402
 from itnews.summarise.steps import SummaryOptions, summary_steps  # noqa: E402
 
@@ -110,6 +110,18 @@ def test_a_record_that_kills_its_worker_every_time_is_one_error_record_and_the_r
     assert records["n21"]["error"] == f"{corpus}:22: worker died {DEATHS_PER_BATCH} times on this record"
     assert {i for i, r in records.items() if r["status"] == "ok"} == good - {"n21"}
     assert outcome["summary"].error == len(bad) + 1  # the CLI's exit status is 1, as for any failed record
+
+
+def test_a_worker_that_dies_while_starting_stops_the_run_with_one_reason(local_ray, tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    write_corpus(corpus, 20)
+
+    def make_steps():  # as a model load killed for its memory on every worker would
+        os._exit(1)
+
+    source = open_source(str(corpus), Fields())
+    with pytest.raises(EngineError, match=f"a worker died {STARTS_PER_WORKER} times while starting"):
+        run_on_ray(source, Clean(), make_steps, open_sink(str(tmp_path / "out.jsonl")), workers=2)
 
 
 def test_a_killed_driver_resumes_with_every_good_id_once(tmp_path):
