@@ -1,4 +1,4 @@
-"""Throughput and memory of `itnews batch` on the local engine against Ray Data with 1 and 2 workers.
+"""Throughput and memory of `itnews batch` on the local engine against the Ray engine with 1 and 2 workers.
 
     python eval/ray_throughput.py --ilpost ../shared/data/ilpost/ilpost.csv --articles 64
 
@@ -104,7 +104,7 @@ def one_run(workload: str, engine: str, workers: int, ilpost: str, articles: int
             if engine == "local":
                 summary = run(source, [Clean(), *make_steps()], sink, unique_ids=True)
             else:
-                from itnews.engines.ray_data import run_on_ray
+                from itnews.engines.ray_actors import run_on_ray
 
                 summary = run_on_ray(source, Clean(), make_steps, sink, num_cpus=2, workers=workers)
         wall = time.perf_counter() - started

@@ -1,6 +1,7 @@
 """Does `itnews serve` batching pay? Served articles/s and latency against its peers, side by side.
 
     python eval/serve_load.py [--articles 32] [--overload-seconds 120] [--parts seq2seq,extractive,overload]
+    python eval/serve_load.py --parts ray --out eval/serve_load_ray.json
 
 Each server runs in a subprocess of this script, on a free loopback port; the clients are asyncio
 tasks here (httpx), each sending one article at a time and the next as soon as it is answered.
@@ -12,11 +13,13 @@ tasks here (httpx), each sending one article at a time and the next as soon as i
   `diy` (a FastAPI endpoint that cleans the article and calls the model once per request, in
   FastAPI's thread pool: the do-it-yourself service), 16 clients.
 - extractive: the runner against `itnews serve --method extractive` at 1, 16 and 64 clients.
+- ray (not in the default parts: it needs `itnews[ray]`): `itnews serve --method extractive` against
+  `itnews serve --engine ray --replicas 2` (Ray Serve on a local Ray) at 16 clients, same articles.
 - overload: open-loop arrivals at twice the extractive capacity measured above (16 clients) for the given
   seconds, against `itnews serve --queue 32`: answered and refused counts, how fast refusals come,
   accepted requests' latency, and the server's resident memory at start and end.
 
-Prints one JSON object per measurement (and writes them all to eval/serve_load.json).
+Prints one JSON object per measurement (and writes them all to --out, eval/serve_load.json).
 """
 
 # No `from __future__ import annotations`: FastAPI reads the DIY endpoint's annotations, a class local
@@ -30,6 +33,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -164,18 +168,22 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(command: list[str], port: int) -> subprocess.Popen:
+def start(command: list[str], port: int, log: Path | None = None) -> subprocess.Popen:
+    """The server, once ready; with ``log`` (its stderr), once it says it serves: a Ray Serve app
+    answers /readyz from its first replica ready, and says it serves once all are."""
     import httpx
 
-    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    stderr = log.open("wb") if log else None
+    process = subprocess.Popen(command, cwd=REPO, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stderr=stderr)
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"{command} exited {process.returncode}")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return process
+            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
         except httpx.TransportError:
-            pass
+            ready = False
+        if ready and (log is None or b"itnews: serving on" in log.read_bytes()):
+            return process
         time.sleep(0.5)
 
 
@@ -305,7 +313,8 @@ def main() -> None:
     parser.add_argument("--extractive-articles", type=int, default=200)
     parser.add_argument("--preset", default="bart-it-fanpage")
     parser.add_argument("--overload-seconds", type=float, default=120)
-    parser.add_argument("--parts", default="seq2seq,extractive,overload")
+    parser.add_argument("--parts", default="seq2seq,extractive,overload", help="and ray")
+    parser.add_argument("--out", default=str(REPO / "eval" / "serve_load.json"), help="the figures, as JSON")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -345,6 +354,18 @@ def main() -> None:
                     capacity = measured["articles_per_s"]
         finally:
             stop(process)
+    if "ray" in parts:
+        engines = {"serve": [], "serve --engine ray --replicas 2": ["--engine", "ray", "--replicas", "2"]}
+        for path, engine in engines.items():
+            port = free_port()
+            serve = [sys.executable, "-m", "itnews.cli", "serve", "--method", "extractive",
+                     "--port", str(port), "--queue", "1024", *engine]  # fmt: skip
+            process = start(serve, port, Path(tempfile.mkdtemp()) / "serve.log")
+            try:
+                measured = asyncio.run(closed_loop(port, 16, args.extractive_articles))
+            finally:
+                stop(process)
+            report(results, {"part": "ray", "path": path, **measured})
     if "overload" in parts:
         port = free_port()
         serve = [sys.executable, "-m", "itnews.cli", "serve", "--method", "extractive", "--port", str(port),
@@ -355,7 +376,7 @@ def main() -> None:
         finally:
             stop(process)
         report(results, {"part": "overload", "capacity_per_s": capacity, **measured})
-    (REPO / "eval" / "serve_load.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    Path(args.out).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -474,7 +474,15 @@ def test_links_out_of_a_batch_folder_are_refused_unless_asked_for(tmp_path):
     assert status == 0 and {r["status"] for r in jsonl(followed)} == {"ok"}
 
 
-def test_an_oversized_parquet_cell_is_an_error_record_in_bounded_memory(tmp_path):
+@pytest.mark.parametrize(
+    "settings",
+    [
+        'compression="zstd"',  # the 300 MB cell in the dictionary page (pyarrow's default)
+        'compression="zstd", use_dictionary=False',  # in a data page, among the other rows' cells
+        'compression="gzip", data_page_version="2.0"',
+    ],
+)
+def test_an_oversized_parquet_cell_is_one_error_record_in_bounded_memory(tmp_path, settings):
     import re
     import subprocess
     import sys
@@ -483,13 +491,17 @@ def test_an_oversized_parquet_cell_is_an_error_record_in_bounded_memory(tmp_path
     # Written by another process: a child's peak memory starts from its parent's at the fork.
     subprocess.run([sys.executable, "-c", f"""
 import pyarrow as pa, pyarrow.parquet as pq
-schema = pa.schema([("id", pa.string()), ("text", pa.string())])
-with pq.ParquetWriter({str(table)!r}, schema, compression="zstd") as writer:
-    writer.write_table(pa.table({{"id": ["a", "b"], "text": [{LEAD!r}, {LEAD!r} + " due"]}}))
-    writer.write_table(pa.table({{"id": ["big"], "text": ["a" * 300 * 2**20]}}))  # 300 MB
-    writer.write_table(pa.table({{"id": ["c"], "text": [{LEAD!r} + " tre"]}}))
+schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("words", pa.int64())])
+with pq.ParquetWriter({str(table)!r}, schema, {settings}) as writer:
+    writer.write_table(pa.table({{"id": ["a", "b"], "text": [{LEAD!r}, {LEAD!r} + " due"], "words": [1, 2]}}))
+    big = "a" * 300 * 2**20  # 300 MB, in the same row group (and page) as x, y and z
+    writer.write_table(pa.table({{
+        "id": ["x", "big", "y", "z"], "text": [{LEAD!r} + " x", big, {LEAD!r} + " y", {LEAD!r}],
+        "words": [3, 4, 5, 6],
+    }}))
+    writer.write_table(pa.table({{"id": ["c"], "text": [{LEAD!r} + " tre"], "words": [7]}}))
 """], check=True)  # fmt: skip
-    assert table.stat().st_size < 100_000
+    assert table.stat().st_size < 1_000_000
     out = tmp_path / "out.jsonl"
     started = time.monotonic()
     # Through a small Python: a child's peak memory starts from its parent's (vfork, exec), and
@@ -502,12 +514,52 @@ with pq.ParquetWriter({str(table)!r}, schema, compression="zstd") as writer:
     assert "Traceback" not in stderr, stderr
     elapsed = time.monotonic() - started
     peak = float(re.search(r"peak memory (\d+) MB", stderr).group(1))
-    print(f"oversized Parquet cell: {elapsed:.1f} s, peak memory {peak:.0f} MB")
+    print(f"oversized Parquet cell ({settings}): {elapsed:.1f} s, peak memory {peak:.0f} MB")
     records = {r["id"]: r for r in jsonl(out)}
-    assert status == 1 and {i for i, r in records.items() if r["status"] == "ok"} == {"a", "b", "c"}
+    assert status == 1 and set(records) == {"a", "b", "x", "news:4", "y", "z", "c"}
+    assert {i for i, r in records.items() if r["status"] == "ok"} == {"a", "b", "x", "y", "z", "c"}
+    assert [records[i]["summary_it"].rstrip(".")[-2:] for i in "xy"] == [" x", " y"]  # rows kept in line
     [line] = errors(stderr)
-    assert "cell over 10 MB" in records["news:3"]["error"] and line.startswith(f"error: {table}:3: ")
+    assert line == f"error: {table}:4: column 'text': a cell over 10 MB (300 MB), not read"
     assert peak < 600 and elapsed < 60  # reading the cell took 3.5 GB for a 500 MB one
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"compression": "zstd"},
+        {"compression": "zstd", "use_dictionary": False, "data_page_size": 512},  # many pages
+        {"compression": "gzip", "data_page_version": "2.0"},
+        {"compression": "none", "use_dictionary": False, "data_page_version": "2.0"},
+        {"compression": "snappy"},  # a block format: the large page's rows fail, the others are read
+        {
+            "compression": "brotli",
+            "column_encoding": {"text": "DELTA_LENGTH_BYTE_ARRAY"},
+            "use_dictionary": False,
+        },
+    ],
+)
+def test_parquet_rows_beside_a_large_cell_keep_their_values_and_nulls_in_line(tmp_path, settings):
+    """The page reader at a small limit, so that the large cell is small: every row is its own
+    values or a reason, the large cell's row always a reason."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from itnews.core.parquet_pages import parquet_rows
+
+    texts = [f"testo {n}" if n % 7 else None for n in range(300)]
+    texts[150] = "x" * 5000
+    path = tmp_path / "rows.parquet"
+    pq.write_table(pa.table({"id": [f"r{n}" for n in range(300)], "text": texts}), path, **settings)
+    rows = list(parquet_rows(str(path), ["id", "text"], 4000))  # the ids: 2.4 KB
+    assert len(rows) == 300 and isinstance(rows[150], str)
+    read = {n for n, row in enumerate(rows) if isinstance(row, dict)}
+    assert all(rows[n] == {"id": f"r{n}", "text": texts[n]} for n in read)
+    if settings["compression"] in ("snappy", "brotli"):  # rows in the large page are reasons
+        assert 150 not in read and {rows[n] for n in set(range(300)) - read} == {rows[150]}
+    else:
+        assert read == set(range(300)) - {150}
+        assert rows[150] == "column 'text': a cell over 0 MB (0 MB), not read"  # sizes in whole MB
 
 
 def test_an_oversized_csv_cell_is_one_error_record_and_reading_goes_on(tmp_path):

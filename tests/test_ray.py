@@ -1,5 +1,6 @@
 """`itnews batch --engine ray`: the local engine's records, on a local Ray with 2 CPUs; a worker that
-dies and a driver that is killed lose nothing and write nothing twice. `pytest -m "not ray"` skips
+dies once, a record that kills its worker every time and a driver that is killed lose nothing
+and write nothing twice, and the run ends. `pytest -m "not ray"` skips
 this module (Ray starts in ~10 s)."""
 
 import json
@@ -7,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -16,7 +18,7 @@ ray = pytest.importorskip("ray")
 
 from itnews.core.sinks import open_sink  # noqa: E402
 from itnews.core.sources import Fields, open_source  # noqa: E402
-from itnews.engines.ray_data import run_on_ray  # noqa: E402
+from itnews.engines.ray_actors import DEATHS_PER_BATCH, STARTS_PER_WORKER, EngineError, run_on_ray  # noqa: E402
 from itnews.ingest.clean import Clean  # noqa: E402
 from itnews.summarise.steps import SummaryOptions, summary_steps  # noqa: E402
 
@@ -74,6 +76,52 @@ def test_a_worker_that_dies_once_and_a_record_that_fails_lose_nothing(local_ray,
     assert records["n7"]["error"] == f"{corpus}:8: RuntimeError: model choked"
     assert {i for i, r in records.items() if r["status"] == "ok"} == good - {"n7"}
     assert summary.error == len(bad) + 1
+
+
+def test_a_record_that_kills_its_worker_every_time_is_one_error_record_and_the_run_ends(local_ray, tmp_path):
+    corpus, out = tmp_path / "c.jsonl", tmp_path / "out.jsonl"
+    good, bad = write_corpus(corpus, 100, bad_every=50)
+
+    def make_steps():  # pickled by value: the actors build it
+        from itnews.core.steps import Step
+
+        class DieOnN21(Step):  # as an out-of-memory kill or a crash in native code would
+            def process(self, records):
+                if any(record.id == "n21" for record in records):
+                    os._exit(1)
+
+        return [*summary_steps(EXTRACTIVE), DieOnN21()]
+
+    source = open_source(str(corpus), Fields())
+    finished, outcome = threading.Event(), {}
+
+    def run():
+        outcome["summary"] = run_on_ray(
+            source, Clean(), make_steps, open_sink(str(out)), workers=2, batch_size=16
+        )
+        finished.set()
+
+    started = time.monotonic()
+    threading.Thread(target=run, daemon=True).start()
+    assert finished.wait(timeout=600), "the run should end: the record's deaths are capped"
+    print(f"a record that always kills its worker: the run took {time.monotonic() - started:.0f} s")
+    records = by_id(read_output(out))  # each id exactly once
+    assert set(records) == good | bad
+    assert records["n21"]["error"] == f"{corpus}:22: worker died {DEATHS_PER_BATCH} times on this record"
+    assert {i for i, r in records.items() if r["status"] == "ok"} == good - {"n21"}
+    assert outcome["summary"].error == len(bad) + 1  # the CLI's exit status is 1, as for any failed record
+
+
+def test_a_worker_that_dies_while_starting_stops_the_run_with_one_reason(local_ray, tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    write_corpus(corpus, 20)
+
+    def make_steps():  # as a model load killed for its memory on every worker would
+        os._exit(1)
+
+    source = open_source(str(corpus), Fields())
+    with pytest.raises(EngineError, match=f"a worker died {STARTS_PER_WORKER} times while starting"):
+        run_on_ray(source, Clean(), make_steps, open_sink(str(tmp_path / "out.jsonl")), workers=2)
 
 
 def test_a_killed_driver_resumes_with_every_good_id_once(tmp_path):

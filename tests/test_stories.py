@@ -9,7 +9,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics.pairwise import cosine_distances
 
 from itnews.core.record import Record
-from itnews.digest.stories import features, group, tfidf
+from itnews.digest.stories import DAY_DISTANCE, MAX_DAYS, THRESHOLD, features, group, tfidf
 
 # Five outlets on one event (a ferry aground off Piombino), two on another (a strike at Ansaldo).
 EVENT = [
@@ -128,3 +128,38 @@ def test_a_story_reported_every_day_for_ten_days_stays_one_and_a_week_of_silence
 
     after_a_silence = [report(1, 100), report(2, 200), report(9, 150), report(10, 120)]
     assert group(after_a_silence) == [[0, 1], [2, 3]]
+
+
+# Two shows of one fashion week: one topic, two events; close enough in words to join on one day.
+SHOWS = [
+    (
+        "Prada apre la settimana della moda di Milano",
+        "Alla settimana della moda di Milano la sfilata di Prada ha aperto le collezioni per la primavera: "
+        "abiti leggeri, tessuti tecnici e colori pastello in passerella davanti a buyer e giornalisti. "
+        "Miuccia Prada e Raf Simons hanno parlato di una collezione pensata per la città.",
+    ),
+    (
+        "Versace chiude la settimana della moda di Milano",
+        "La sfilata di Versace ha chiuso la settimana della moda di Milano con la collezione per la "
+        "primavera: abiti da sera, tessuti lucidi e colori accesi in passerella davanti a buyer e "
+        "giornalisti. Donatella Versace ha dedicato la collezione alle donne della città.",
+    ),
+]
+
+
+def shows(*published: str | None) -> list[Record]:
+    return [
+        Record(id=f"show-{i}", title=title, text=text, published=when)
+        for i, ((title, text), when) in enumerate(zip(SHOWS, published, strict=True))
+    ]
+
+
+def test_articles_days_apart_must_share_more_to_be_one_story():
+    distance = cosine_distances(tfidf(shows(None, None)))[0, 1]
+    days_apart = 5
+    assert distance < THRESHOLD < distance + DAY_DISTANCE * (days_apart - 1)
+    assert days_apart <= MAX_DAYS  # no silence parts them: only the days between them do
+
+    assert group(shows("2024-09-20", "2024-09-21")) == [[0, 1]]
+    assert group(shows("2024-09-20", f"2024-09-{20 + days_apart}")) == [[0], [1]]
+    assert group(shows("2024-09-20", None)) == [[0, 1]]  # an undated article is no day apart

@@ -22,7 +22,7 @@ def check_ray(address: str | None) -> None:
         raise typer.Exit(1)
     if address is None:
         return
-    from itnews.engines.ray_data import EngineError, check_address
+    from itnews.engines.ray_actors import EngineError, check_address
 
     try:
         check_address(address)
@@ -38,7 +38,7 @@ def run_ray_or_stop(source, options, strict_lang, sink, address, workers, gpus_p
     """The Ray engine: cleaning as tasks, the summary steps built once per model actor."""
     import functools
 
-    from itnews.engines.ray_data import run_on_ray
+    from itnews.engines.ray_actors import run_on_ray
     from itnews.ingest.clean import Clean
     from itnews.summarise.steps import summary_steps
 
@@ -97,7 +97,7 @@ def batch(
     ] = 32,
     engine: Annotated[
         str,
-        typer.Option("--engine", help="local (threads on this machine) or ray (Ray Data, `itnews\\[ray]`)."),
+        typer.Option("--engine", help="local (threads on this machine) or ray (on Ray, `itnews\\[ray]`)."),
     ] = "local",
     address: Annotated[
         str | None,
@@ -120,7 +120,7 @@ def batch(
     from itnews.core.record import InputError
     from itnews.core.sinks import open_sink
     from itnews.core.sources import Fields, open_source
-    from itnews.engines.ray_data import EngineError
+    from itnews.engines.ray_actors import EngineError
 
     if engine not in ("local", "ray"):
         raise typer.BadParameter("choose local or ray", param_hint="--engine")

@@ -88,7 +88,7 @@ def eval_command(
     backend: BackendOption = "torch",
     compute_type: ComputeTypeOption = None,
     engine: Annotated[
-        str, typer.Option("--engine", help="--dataset: local, or ray (Ray Data, as `itnews batch`).")
+        str, typer.Option("--engine", help="--dataset: local, or ray (Ray actors, as `itnews batch`).")
     ] = "local",
     address: Annotated[str | None, typer.Option("--address", help="ray: a cluster to join.")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="ray: model actors.")] = 1,

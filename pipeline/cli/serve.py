@@ -53,6 +53,18 @@ def serve(
         str | None,
         typer.Option("--cors-origins", help="Comma-separated origins allowed to call from a browser."),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="local (one process here) or ray (Ray Serve replicas, `itnews\\[ray]`)."
+        ),
+    ] = "local",
+    replicas: Annotated[
+        int, typer.Option("--replicas", min=1, help="ray: replicas, each loading the models once.")
+    ] = 1,
+    gpus_per_replica: Annotated[
+        float, typer.Option("--gpus-per-replica", min=0, help="ray: GPUs per replica (fractions allowed).")
+    ] = 0,
     *,
     options: SummaryOptions,
     strict_lang: bool,
@@ -65,9 +77,11 @@ def serve(
     if any(importlib.util.find_spec(name) is None for name in ("fastapi", "uvicorn", "fastapi_offline")):
         report("error", "serve", "the server's libraries are not installed: pip install 'itnews[serve]'")
         raise typer.Exit(1)
+    check_engine(engine, replicas, gpus_per_replica, port)
     from itnews.service.access import load_keys
     from itnews.service.app import Settings
     from itnews.service.server import serve as run_server
+    from itnews.service.server import serve_on_ray
 
     keys = None
     if api_keys is not None:
@@ -90,4 +104,24 @@ def serve(
         cors_origins=[origin.strip() for origin in (cors_origins or "").split(",") if origin.strip()],
     )
     make_chain = functools.partial(build_chain, options, strict_lang)
+    if engine == "ray":
+        raise typer.Exit(serve_on_ray(make_chain, settings, host, port, replicas, gpus_per_replica))
     raise typer.Exit(run_server(make_chain, settings, host, port))
+
+
+def check_engine(engine: str, replicas: int, gpus_per_replica: float, port: int) -> None:
+    """The engine's options make sense, and Ray Serve is installed for the ray engine."""
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("choose local or ray", param_hint="--engine")
+    if engine == "local":
+        for given, name in ((replicas != 1, "--replicas"), (gpus_per_replica, "--gpus-per-replica")):
+            if given:
+                raise typer.BadParameter("only with --engine ray", param_hint=name)
+        return
+    if port == 0:
+        raise typer.BadParameter("Ray Serve's proxy needs a fixed port", param_hint="--port")
+    try:
+        import ray.serve  # noqa: F401  (its own dependencies too: the `serve` extra of Ray)
+    except ImportError:
+        report("error", "--engine ray", "Ray Serve is not installed: pip install 'itnews[ray]'")
+        raise typer.Exit(1) from None

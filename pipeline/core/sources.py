@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from itnews.core.files import ARTICLE_SUFFIXES, check_regular_file, open_regular_file
+from itnews.core.parquet_pages import parquet_rows
 from itnews.core.record import InputError, Record, valid_text
 
 RECORD_SUFFIXES = {".jsonl", ".csv", ".parquet"}
@@ -100,7 +101,7 @@ class Source:
 
     def rows(self) -> Iterable[dict]:
         if self.kind == "parquet":
-            return parquet_rows(self.path, self.columns)
+            return parquet_rows(self.path, self.columns, MAX_LINE_BYTES)
         return self.dataset.select_columns(self.columns) if self.columns else self.dataset
 
     def count(self) -> int | None:
@@ -267,109 +268,6 @@ def bounded_lines(file) -> Iterator[bytes]:
             while (rest := file.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
                 pass
         yield line
-
-
-def parquet_rows(path: str, columns: list[str] | None) -> Iterator[dict | str]:
-    """A Parquet file's rows as dicts, row group by row group, 256 rows at a time. A row group with a
-    page over MAX_LINE_BYTES (a cell over the limit: 25 KB of zstd can hold 500 MB) is never
-    decompressed: a page is the least pyarrow can read, and it holds all of its row group's rows
-    where a dictionary holds their values, so each of its rows comes as the reason instead."""
-    import pyarrow.parquet as pq
-
-    parquet = pq.ParquetFile(path)
-    wanted = set(columns or parquet.schema_arrow.names)
-    with open(path, "rb") as raw:
-        for group in range(parquet.metadata.num_row_groups):
-            metadata = parquet.metadata.row_group(group)
-            chunks = [metadata.column(i) for i in range(metadata.num_columns)]
-            largest = max(
-                (largest_page(raw, chunk) for chunk in chunks if chunk.path_in_schema in wanted), default=0
-            )
-            if largest > MAX_LINE_BYTES:
-                reason = (
-                    f"row group {group} holds a cell over {MAX_LINE_BYTES // 2**20} MB (a page of "
-                    f"{largest // 2**20} MB); its rows are not read"
-                )
-                yield from (reason for _ in range(metadata.num_rows))
-                continue
-            for batch in parquet.iter_batches(batch_size=256, row_groups=[group], columns=columns):
-                yield from batch.to_pylist()
-
-
-def largest_page(raw, chunk) -> int:
-    """The largest uncompressed page of a column chunk, read from the page headers alone."""
-    start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
-    end, largest = start + chunk.total_compressed_size, 0
-    raw.seek(start)
-    while raw.tell() < end:
-        header = thrift_struct(raw)  # PageHeader: 2 uncompressed size, 3 compressed size
-        largest = max(largest, header.get(2, 0))
-        raw.seek(header.get(3, 0), os.SEEK_CUR)
-    return largest
-
-
-def thrift_struct(raw) -> dict[int, int]:
-    """The integer fields of a Thrift compact-protocol struct (Parquet's page headers); the
-    others are read past."""
-    fields, field_id = {}, 0
-    while (byte := raw.read(1)[0]) != 0:
-        kind, delta = byte & 0x0F, byte >> 4
-        field_id = field_id + delta if delta else zigzag(varint(raw))
-        if kind in (4, 5, 6):
-            fields[field_id] = zigzag(varint(raw))
-        else:
-            thrift_skip(raw, kind)
-    return fields
-
-
-def thrift_skip(raw, kind: int) -> None:
-    if kind in (1, 2):  # a boolean, in the field header
-        return
-    if kind == 3:
-        raw.read(1)
-    elif kind in (4, 5, 6):
-        varint(raw)
-    elif kind == 7:
-        raw.read(8)
-    elif kind == 8:
-        raw.seek(varint(raw), os.SEEK_CUR)
-    elif kind in (9, 10):
-        header = raw.read(1)[0]
-        size = header >> 4 if header >> 4 != 15 else varint(raw)
-        for _ in range(size):
-            thrift_skip_element(raw, header & 0x0F)
-    elif kind == 11:
-        size = varint(raw)
-        if size:
-            types = raw.read(1)[0]
-            for _ in range(size):
-                thrift_skip_element(raw, types >> 4)
-                thrift_skip_element(raw, types & 0x0F)
-    elif kind == 12:
-        thrift_struct(raw)
-    else:
-        raise ValueError(f"not a Parquet page header (Thrift type {kind})")
-
-
-def thrift_skip_element(raw, kind: int) -> None:
-    if kind in (1, 2):  # a boolean element takes a byte of its own
-        raw.read(1)
-    else:
-        thrift_skip(raw, kind)
-
-
-def varint(raw) -> int:
-    value, shift = 0, 0
-    while True:
-        byte = raw.read(1)[0]
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value
-        shift += 7
-
-
-def zigzag(value: int) -> int:
-    return (value >> 1) ^ -(value & 1)
 
 
 def csv_rows(path: str, header_only: bool = False) -> Iterator:

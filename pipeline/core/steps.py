@@ -8,7 +8,7 @@ source ─▶ Clean ─▶ Summarise ─▶ Translate ─▶ DropItalian ─▶ 
 
 A step fills in its ``ok`` records and passes error records through untouched. Steps that hold a
 model load it once, in ``__init__``, and then run many batches: the shape that a local loop and
-Ray Data's ``map_batches`` with a callable class both run. A step subclasses `Step` and writes
+a Ray actor both run. A step subclasses `Step` and writes
 `process`; `Step.__call__` adds what every step needs:
 
 - fault isolation: if a batch fails, each record is retried alone, so one bad article becomes one

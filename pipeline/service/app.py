@@ -301,6 +301,7 @@ def create_app(
 
     api.mount("/page", StaticFiles(packages=[("itnews.service", "page")]), name="page")
     api.state.batcher = batcher
+    api.state.until_ready = batcher.until_ready  # a Ray Serve replica's health check (engines.ray_serve)
     routes = {route.path for route in api.routes if hasattr(route, "path")}
     return Gate(api, settings.max_body_bytes, metrics, routes)
 

@@ -32,6 +32,7 @@ from itnews.core.steps import Chain
 from itnews.service import worker
 
 STOP = None  # put on the queue: the batcher finishes what it has and ends
+READY_POLL_S = 0.1
 
 
 class QueueFull(Exception):
@@ -115,6 +116,12 @@ class Batcher:
             raise NotReady(f"the models are not available: {self.load_error}")
         if self.loaded is None:
             raise NotReady("the models are loading")
+
+    async def until_ready(self) -> None:
+        """Returns once the models are loaded; NotReady if they cannot be, or the model process died."""
+        while self.loaded is None and self.load_error is None:
+            await asyncio.sleep(READY_POLL_S)
+        self.check_ready()
 
     async def call(self, function: Callable, *args):
         """``function(*args)`` in the model process, after the batches already sent there."""

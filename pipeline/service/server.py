@@ -1,20 +1,23 @@
-"""Running the app under uvicorn: one process, bound where asked, stopped cleanly.
+"""Running the app: under uvicorn, one process bound where asked; or as a Ray Serve deployment of
+replicas (`itnews.engines.ray_serve`); stopped cleanly either way.
 
 SIGTERM or Ctrl-C: uvicorn stops accepting connections, lets the requests in flight finish (for
 at most the request timeout and a few seconds), then the batcher ends and `serve` returns 0. A
 second Ctrl-C stops at once. If the models cannot be loaded, the server stops and `serve` returns
-1 with the reason.
+1 with the reason. On Ray the same app runs in each replica; a replica whose models cannot load is
+replaced by Ray Serve, and `serve_on_ray` returns 1 with the reason once Ray Serve gives up.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import signal
 import sys
 from collections.abc import Callable
 
-from itnews.core.console import escape
+from itnews.core.console import escape, report
 from itnews.core.steps import Chain
 from itnews.service.app import Settings, create_app
 
@@ -25,13 +28,7 @@ def serve(make_chain: Callable[[], Chain], settings: Settings, host: str, port: 
     """Serve until stopped; the exit status (0 stopped by a signal, 1 the models failed to load)."""
     import uvicorn
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    service_log = logging.getLogger("itnews.service")
-    service_log.addHandler(handler)
-    service_log.setLevel(logging.INFO)
-    service_log.propagate = False
-
+    log_to_stderr()
     failures: list[str] = []
     server: uvicorn.Server | None = None
 
@@ -62,6 +59,52 @@ def serve(make_chain: Callable[[], Chain], settings: Settings, host: str, port: 
         print(f"error: {escape(failures[0])}", file=sys.stderr, flush=True)
         return 1
     return 0 if server.started else 1
+
+
+def serve_on_ray(
+    make_chain: Callable[[], Chain],
+    settings: Settings,
+    host: str,
+    port: int,
+    replicas: int,
+    gpus_per_replica: float,
+) -> int:
+    """Serve from ``replicas`` Ray Serve replicas until stopped; the exit status (0 stopped by a
+    signal, 1 Ray or the replicas could not start, with the reason on stderr)."""
+    from itnews.engines.ray_actors import EngineError
+    from itnews.engines.ray_serve import serve_on_ray as run_replicas
+
+    try:
+        run_replicas(
+            functools.partial(replica_app, make_chain, settings),
+            host=host,
+            port=port,
+            replicas=replicas,
+            gpus_per_replica=gpus_per_replica,
+            queue=settings.queue,
+            grace_s=settings.timeout_s + SHUTDOWN_GRACE_S,
+        )
+    except EngineError as err:
+        report("error", err.where, err.reason)
+        return 1
+    return 0
+
+
+def replica_app(make_chain: Callable[[], Chain], settings: Settings):
+    """The app, made in a Ray Serve replica: its request log on the replica's stderr, as the plain
+    server writes it (Ray keeps it in the replica's log file)."""
+    log_to_stderr()
+    return create_app(make_chain, settings)
+
+
+def log_to_stderr() -> None:
+    """The request log, one JSON line per request, on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    service_log = logging.getLogger("itnews.service")
+    service_log.addHandler(handler)
+    service_log.setLevel(logging.INFO)
+    service_log.propagate = False
 
 
 @contextlib.contextmanager
