@@ -162,6 +162,14 @@ def test_stories_close_after_the_window_without_news(tmp_path):
         assert closed[store.story_of("s01-corriere")] and not closed[store.story_of("d01-corriere")]
 
 
+def test_an_old_article_among_new_ones_reaches_only_its_own_days_stories():
+    days = ["2026-03-01", "2026-03-02", "2019-05-10", "2026-03-09"]
+    assert store_module.windows(sorted(days), 5) == [
+        ("2019-05-05", "2019-05-15"),
+        ("2026-02-24", "2026-03-14"),
+    ]  # fmt: skip
+
+
 # --- stored once ---------------------------------------------------------------------------------
 
 

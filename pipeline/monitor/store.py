@@ -28,6 +28,7 @@ from pathlib import Path
 from itnews.core.record import InputError, Record
 from itnews.digest.build import Story
 from itnews.digest.stories import MAX_DAYS
+from itnews.summarise.extractive import DEFAULT_WORDS
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PARAMETERS = 900  # SQLite's least limit on the parameters of one statement is 999
@@ -74,7 +75,7 @@ MIGRATIONS = [
     CREATE INDEX story_articles_story ON story_articles(story_id);
     CREATE TABLE errors (item TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL, pass INTEGER);
     """,
-    # 2: copies are kept (they were dropped), and a story merged into another says which.
+    # 2: copies are kept (they were dropped), a story merged into another says which, open stories indexed.
     """
     CREATE TABLE duplicates (
         url TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id),
@@ -82,6 +83,8 @@ MIGRATIONS = [
         how TEXT NOT NULL  -- 'url': the same canonical URL; 'text': a near-duplicate text
     );
     ALTER TABLE stories ADD COLUMN merged_into TEXT REFERENCES stories(id);
+    -- closing reads the open stories only: last_day's index alone scanned every closed one
+    CREATE INDEX stories_open ON stories(last_day) WHERE closed = 0;
     """,
 ]
 
@@ -298,7 +301,7 @@ class Store:
     # --- stories ------------------------------------------------------------------------------
 
     def update_stories(
-        self, window_days: int = MAX_DAYS, words: int = 70, steps: list | None = None
+        self, window_days: int = MAX_DAYS, words: int = DEFAULT_WORDS, steps: list | None = None
     ) -> list[str]:
         """Put the pending articles into stories (`itnews.monitor.incremental`), each joining a story
         with news within ``window_days`` of its own day, or opening one; rebuild the stories whose
@@ -316,14 +319,18 @@ class Store:
             if not pending:
                 self.close_stories(db, window_days)
                 return []
-            days = sorted(row[2] for row in pending)
-            low, high = shift(days[0], -window_days), shift(days[-1], window_days)
-            candidates = db.execute(
-                "SELECT a.rowid, a.id, a.day, a.first_seen, a.features, s.id FROM stories s"
-                " JOIN story_articles sa ON sa.story_id = s.id JOIN articles a ON a.id = sa.article_id"
-                " WHERE s.last_day >= ? AND s.first_day <= ? AND s.merged_into IS NULL",
-                (low, high),
-            ).fetchall()
+            candidates = {}
+            for low, high in windows(sorted({row[2] for row in pending}), window_days):
+                for row in db.execute(  # CROSS JOIN: SQLite's order, the window's stories first (the
+                    # planner, left to itself, scanned every story's articles)
+                    "SELECT a.rowid, a.id, a.day, a.first_seen, a.features, s.id FROM stories s"
+                    " CROSS JOIN story_articles sa ON sa.story_id = s.id"
+                    " CROSS JOIN articles a ON a.id = sa.article_id"
+                    " WHERE s.last_day >= ? AND s.first_day <= ? AND s.merged_into IS NULL",
+                    (low, high),
+                ):
+                    candidates[row[1]] = row
+            candidates = list(candidates.values())
             rows = candidates + pending
             counts = [json.loads(row[4]) for row in rows]
             matrix = incremental.vectors(counts, self.frequencies(counts), self.meta("articles"))
@@ -484,6 +491,19 @@ def lsh_ranges() -> list[tuple[int, int]]:
     from itnews.digest.stories import NEAR_DUPLICATE
 
     return MinHashLSH(threshold=NEAR_DUPLICATE, num_perm=NUM_PERM).hashranges
+
+
+def windows(days: list[str], window_days: int) -> list[tuple[str, str]]:
+    """The days within ``window_days`` of the sorted ``days``, as disjoint ranges: an article of an
+    old date among today's (a feed's archive item) adds its own days' stories, not every story since."""
+    ranges: list[list[str]] = []
+    for day in days:
+        low, high = shift(day, -window_days), shift(day, window_days)
+        if ranges and low <= ranges[-1][1]:
+            ranges[-1][1] = high
+        else:
+            ranges.append([low, high])
+    return [(low, high) for low, high in ranges]
 
 
 def shift(day: str, days: int) -> str:
