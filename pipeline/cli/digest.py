@@ -20,7 +20,7 @@ def digest(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[INPUT]...",
+            metavar="INPUT",
             help="Article files, folders of them, .jsonl/.csv/.parquet files or datasets, as for batch.",
             show_default=False,
         ),
