@@ -170,6 +170,19 @@ def test_an_old_article_among_new_ones_reaches_only_its_own_days_stories():
     ]  # fmt: skip
 
 
+@pytest.mark.slow
+def test_the_summary_steps_summarise_the_stories_built_and_keep_them(tmp_path, tiny_models):
+    from itnews.summarise.steps import SummaryOptions, summary_steps
+
+    steps = summary_steps(SummaryOptions(translator=str(tiny_models / "marian")))
+    with Store(tmp_path / "news.db") as store:
+        store.add_articles(corpus_records("s01"))
+        [built] = store.update_stories(steps=steps)
+        [stored] = store.stories("2000-01-01")
+        assert stored.story.story_id == built and stored.story.summary_en  # the translator's, kept
+        assert stored.story.summary_it == " ".join(s["text"] for s in stored.story.sentences)
+
+
 # --- stored once ---------------------------------------------------------------------------------
 
 
@@ -192,6 +205,22 @@ def test_the_same_url_or_a_near_duplicate_text_is_stored_once(tmp_path):
         assert not store.known_url("https://news.example/unseen")
         store.update_stories()
         assert store.count("stories") == 1
+
+
+def test_feed_states_and_errors_are_kept(tmp_path):
+    from itnews.monitor.store import FeedState
+
+    with Store(tmp_path / "news.db") as store:
+        assert store.feed_state("https://feeds.example/rss") is None
+        store.set_feed_state(
+            FeedState("https://feeds.example/rss", "Feed", '"v1"', "Sun, 06 Dec 2026 10:00:00 GMT")
+        )
+        store.add_error("https://feeds.example/a.html", "HTTP 404", pass_number=3)
+    with Store(tmp_path / "news.db") as store:  # kept across runs
+        state = store.feed_state("https://feeds.example/rss")
+        assert (state.title, state.etag, state.last_error) == ("Feed", '"v1"', None) and state.last_checked
+        [(item, reason, at, number)] = store.errors()
+        assert (item, reason, number) == ("https://feeds.example/a.html", "HTTP 404", 3) and at
 
 
 # --- kill -9 and resume --------------------------------------------------------------------------

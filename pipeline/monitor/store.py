@@ -80,7 +80,7 @@ MIGRATIONS = [
     CREATE TABLE duplicates (
         url TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id),
         outlet TEXT, published TEXT, first_seen TEXT NOT NULL,
-        how TEXT NOT NULL  -- 'url': the same canonical URL; 'text': a near-duplicate text
+        how TEXT NOT NULL  -- 'id': the same id (made from the canonical URL); 'text': a near-duplicate text
     );
     ALTER TABLE stories ADD COLUMN merged_into TEXT REFERENCES stories(id);
     -- closing reads the open stories only: last_day's index alone scanned every closed one
@@ -237,7 +237,7 @@ class Store:
                 else:
                     original = self.near_duplicate(signature)
                 if original is not None:
-                    how = "text" if original != record.id else "url"
+                    how = "text" if original != record.id else "id"
                     db.execute(
                         "INSERT INTO duplicates VALUES (?, ?, ?, ?, ?, ?)",
                         (record.source, original, record.outlet, record.published, now(), how),
