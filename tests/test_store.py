@@ -205,6 +205,11 @@ def test_the_same_url_or_a_near_duplicate_text_is_stored_once(tmp_path):
         assert not store.known_url("https://news.example/unseen")
         store.update_stories()
         assert store.count("stories") == 1
+        titled = [Record(id=f"title-{n}", text="", source="") for n in (1, 2)]  # nothing to group by
+        assert store.add_articles(titled) == titled  # no URL: the id; no text: no copy of another
+        assert store.known_url("title-1") and store.count("duplicates") == 1
+        store.update_stories()  # articles without a feature: each its own story
+        assert store.story_of("title-1") != store.story_of("title-2") and store.count("pending") == 0
 
 
 def test_feed_states_and_errors_are_kept(tmp_path):
@@ -274,7 +279,9 @@ def test_a_store_of_an_older_schema_is_migrated_and_keeps_its_articles(tmp_path,
         patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
         with Store(path) as old, old.transaction() as db:  # articles as a version-1 store held them
             for record in corpus_records("s01"):
-                old.insert(db, record, store_module.minhash(record.text), feature_counts(record))
+                old.insert(
+                    db, record, record.source, store_module.minhash(record.text), feature_counts(record)
+                )
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (1,)
     with Store(path) as store:
         assert store.db.execute("PRAGMA user_version").fetchone() == (len(store_module.MIGRATIONS),)

@@ -54,7 +54,7 @@ def vectors(counts: list[dict[str, int]], frequency: dict[str, int], total: int)
         indptr.append(len(indices))
     matrix = csr_matrix(
         (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr)),
-        shape=(len(counts), len(vocabulary)),
+        shape=(len(counts), max(1, len(vocabulary))),  # no feature at all: zero rows, each its own story
     )
     if not vocabulary:
         return matrix

@@ -216,34 +216,36 @@ class Store:
         )
 
     def add_articles(self, records: list[Record]) -> list[Record]:
-        """Store the cleaned articles (failed records are the caller's to report) that are not
-        stored yet; the ones stored, pending their stories (`update_stories`). A copy (the same
-        canonical URL, or a near-duplicate text) is kept as a duplicate of the stored article."""
+        """Store the cleaned articles (failed records are the caller's to report) whose canonical
+        URL (``Record.source``; the id where there is none) is not stored yet; the ones stored,
+        pending their stories (`update_stories`). A copy under another URL (the same id, or a
+        near-duplicate text) is kept as a duplicate of the stored article."""
         from itnews.monitor.incremental import feature_counts
 
         stored = []
         for record in records:
-            if not record.ok:
-                continue
-            if self.known_url(record.source):
+            url = record.source or record.id
+            if not record.ok or self.known_url(url):
                 continue
             signature = minhash(record.text or "")
             counts = feature_counts(record)
             with self.transaction() as db:
-                if self.known_url(record.source):  # another writer stored it meanwhile
+                if self.known_url(url):  # another writer stored it meanwhile
                     continue
                 if db.execute("SELECT 1 FROM articles WHERE id = ?", (record.id,)).fetchone():
                     original = record.id
-                else:
+                elif (record.text or "").split():  # texts without a word are not copies of each other
                     original = self.near_duplicate(signature)
+                else:
+                    original = None
                 if original is not None:
                     how = "text" if original != record.id else "id"
                     db.execute(
                         "INSERT INTO duplicates VALUES (?, ?, ?, ?, ?, ?)",
-                        (record.source, original, record.outlet, record.published, now(), how),
+                        (url, original, record.outlet, record.published, now(), how),
                     )
                     continue
-                self.insert(db, record, signature, counts)
+                self.insert(db, record, url, signature, counts)
             stored.append(record)
         return stored
 
@@ -266,12 +268,14 @@ class Store:
                     return article_id
         return None
 
-    def insert(self, db: sqlite3.Connection, record: Record, signature, counts: dict[str, int]) -> None:
+    def insert(
+        self, db: sqlite3.Connection, record: Record, url: str, signature, counts: dict[str, int]
+    ) -> None:
         seen = now()
         rest = {k: v for k, v in record.to_dict().items() if k not in ("title", "text")}
         db.execute(
             "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.id, record.source, record.outlet, record.published, news_day(record, seen), seen,
+            (record.id, url, record.outlet, record.published, news_day(record, seen), seen,
              record.title, record.text, json.dumps(rest, ensure_ascii=False),
              json.dumps(counts, ensure_ascii=False), signature.hashvalues.astype("uint64").tobytes()),
         )  # fmt: skip
