@@ -63,3 +63,46 @@ def test_the_page_summarises_a_typed_article_and_highlights_an_unsupported_fact(
     assert all(mark.text in summary and f"{mark.text!r} is not in the article" in warnings for mark in marked)
     assert '"summariser"' in provenance and browser.find_element(By.ID, "article-status").text == ""
     assert not browser.get_log("browser") or all(e["level"] != "SEVERE" for e in browser.get_log("browser"))
+
+
+def test_the_stories_view_shows_the_stores_recent_stories(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from itnews.monitor.store import Store
+    from tests.test_store import corpus_records
+
+    with Store(tmp_path / "news.db") as store:
+        store.add_articles(corpus_records("s01", "s02"))
+        store.update_stories()
+        headlines = {stored.story.headline for stored in store.stories("2000-01-01")}
+    server = Server("--store", str(tmp_path / "news.db"), log=tmp_path / "log")
+    try:
+        browser.get(server.url + "/")
+        browser.find_element(By.ID, "tab-store").click()
+        browser.find_element(By.ID, "load-stories").click()
+        WebDriverWait(browser, 60).until(
+            expected_conditions.text_to_be_present_in_element(
+                (By.ID, "store-status"), "stories with news since"
+            )
+        )
+        shown = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "#stored-stories h2")]
+        sources = browser.find_element(By.ID, "stored-stories").text
+        screenshot = Path(os.environ.get("ITNEWS_SCREENSHOT", tmp_path / "stories.png"))
+        browser.save_screenshot(str(screenshot))
+        severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]  # before the 422 below
+        since = browser.find_element(By.ID, "since")
+        since.clear()
+        since.send_keys("next week")
+        browser.find_element(By.ID, "load-stories").click()
+        WebDriverWait(browser, 60).until(
+            expected_conditions.text_to_be_present_in_element(
+                (By.ID, "store-status"), "since: give a duration"
+            )
+        )
+    finally:
+        assert server.stop() == 0
+    assert set(shown) == headlines and len(shown) == 2
+    assert "seen 20" in sources and "s-000001" in sources  # when the store saw it, and its id
+    assert not severe

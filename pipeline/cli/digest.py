@@ -18,13 +18,26 @@ if TYPE_CHECKING:
 @with_summary_options
 def digest(
     inputs: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
-            metavar="INPUT...",
+            metavar="INPUT",
             help="Article files, folders of them, .jsonl/.csv/.parquet files or datasets, as for batch.",
             show_default=False,
         ),
-    ],
+    ] = None,
+    store_path: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Instead of INPUT: the stories of a store `itnews watch` fills, as it summarised them.",
+        ),
+    ] = None,
+    since: Annotated[
+        str,
+        typer.Option(
+            "--since", help="With --store: stories with news this recent (24h, 3d, 90m) or since a date."
+        ),
+    ] = "24h",
     out: Annotated[
         str | None, typer.Option("--out", help="Write the stories here, one JSON line each.")
     ] = None,
@@ -50,7 +63,8 @@ def digest(
     strict_lang: bool,
 ) -> None:
     """Group many outlets' articles into stories: a headline and one summary per story, sources
-    named, a timeline of what changed day to day, and the figures the sources disagree on."""
+    named, a timeline of what changed day to day, and the figures the sources disagree on. With
+    --store, the stories of a store with news since --since."""
     from itnews.core.console import print_json, report_failed
     from itnews.core.outputs import claim, own_jsonl, starts_with
     from itnews.core.record import InputError
@@ -59,34 +73,47 @@ def digest(
     from itnews.digest.build import STORY_KEYS, build_stories, summarise_stories
     from itnews.digest.report import REPORT_START, render
 
+    inputs = inputs or []
+    if bool(inputs) == bool(store_path):
+        report("error", "digest", "give INPUT... or --store, one of them")
+        raise typer.Exit(1)
     fields = Fields(text=text_field, id=id_field, title=title_field, outlet=source_field, date=date_field)
+    read = [*inputs, *([store_path] if store_path else [])]
     try:  # both outputs are claimed before any work, and held until written
         held_out = out and claim(
-            Path(out), inputs=inputs, option="--out", own=own_jsonl(STORY_KEYS), what="a digest output"
+            Path(out), inputs=read, option="--out", own=own_jsonl(STORY_KEYS), what="a digest output"
         )
         held_report = report_path and claim(
             Path(report_path),
-            inputs=[*inputs, *([out] if out else [])],
+            inputs=[*read, *([out] if out else [])],
             option="--report",
             own=starts_with(REPORT_START.encode()),
             what="a digest report",
         )
-        source = digest_source(inputs, fields, follow_symlinks)
-        clean, *summary_steps = summary_chain(options, strict_lang)  # models load here
-        collected = Collect()
-        run_or_stop(source, [clean], collected, unique_ids=True)
+        if store_path:
+            stories, articles = stored_stories(store_path, since)
+            failed = 0
+        else:
+            source = digest_source(inputs, fields, follow_symlinks)
+            clean, *summary_steps = summary_chain(options, strict_lang)  # models load here
+            collected = Collect()
+            run_or_stop(source, [clean], collected, unique_ids=True)
     except InputError as err:
         report("error", err.item, err.reason)
         raise typer.Exit(1) from None
-    for record in collected.records:
-        if not record.ok:
-            report_failed(record)
-    articles = [record for record in collected.records if record.ok]
-    if not articles:
-        report("error", " ".join(inputs), "no article to digest")
-        raise typer.Exit(1)
-    stories = build_stories(articles, options.words)
-    summarise_stories(stories, articles, summary_steps)
+    if not store_path:
+        for record in collected.records:
+            if not record.ok:
+                report_failed(record)
+        articles = [record for record in collected.records if record.ok]
+        failed = len(collected.records) - len(articles)
+        if not articles:
+            report("error", " ".join(inputs), "no article to digest")
+            raise typer.Exit(1)
+        stories = build_stories(articles, options.words)
+        summarise_stories(stories, articles, summary_steps)
+    elif not stories:
+        report("warning", store_path, f"no story with news since {since}")
     lines = [story.to_dict() for story in stories]
     for held, content in ((held_out, lambda: b"".join(map(json_line, lines))),
                           (held_report, lambda: render(stories, articles).encode("utf-8"))):  # fmt: skip
@@ -106,7 +133,20 @@ def digest(
             print_json(story.to_dict())
         else:
             print_story(story)
-    raise typer.Exit(1 if len(articles) < len(collected.records) else 0)
+    raise typer.Exit(1 if failed else 0)
+
+
+def stored_stories(path: str, since: str) -> tuple[list, list]:
+    """The stories of the store at ``path`` with news since ``since``, and their articles."""
+    from itnews.core.record import InputError
+    from itnews.monitor.store import Store, cutoff
+
+    try:
+        when = cutoff(since)
+    except ValueError as err:
+        raise InputError(f"--since {since}", str(err)) from None
+    with Store(path, create=False) as store:
+        return store.digest(when)
 
 
 def print_story(story) -> None:

@@ -65,12 +65,19 @@ def serve(
     gpus_per_replica: Annotated[
         float, typer.Option("--gpus-per-replica", min=0, help="ray: GPUs per replica (fractions allowed).")
     ] = 0,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store", help="A store `itnews watch` fills: its stories at GET /v1/stories and on the page."
+        ),
+    ] = None,
     *,
     options: SummaryOptions,
     strict_lang: bool,
 ) -> None:
-    """Serve summaries over HTTP: a JSON API (/v1/summarise, /v1/check, /v1/digest), a page at /,
-    health and Prometheus metrics. Requests from concurrent callers are batched; models load once."""
+    """Serve summaries over HTTP: a JSON API (/v1/summarise, /v1/check, /v1/digest; /v1/stories with
+    --store), a page at /, health and Prometheus metrics. Requests from concurrent callers are
+    batched; models load once."""
     import functools
     import importlib.util
 
@@ -90,6 +97,15 @@ def serve(
         except ValueError as err:
             report("error", api_keys, str(err))
             raise typer.Exit(1) from None
+    if store is not None:
+        from itnews.core.record import InputError
+        from itnews.monitor.store import Store
+
+        try:
+            Store(store, create=False).close()  # a missing or foreign file is said now, not per request
+        except InputError as err:
+            report("error", err.item, err.reason)
+            raise typer.Exit(1) from None
     if host not in LOOPBACK and keys is None:
         report("warning", host, "serving beyond this machine without API keys (--api-keys FILE)")
     settings = Settings(
@@ -102,6 +118,7 @@ def serve(
         words=options.words,
         keys=keys,
         cors_origins=[origin.strip() for origin in (cors_origins or "").split(",") if origin.strip()],
+        store=store,
     )
     make_chain = functools.partial(build_chain, options, strict_lang)
     if engine == "ray":

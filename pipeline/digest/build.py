@@ -81,52 +81,52 @@ def outlet(record: Record) -> str:
 def build_stories(records: list[Record], words: int) -> list[Story]:
     from itnews.digest.stories import group, near_duplicates
 
-    outlets = {record.id: outlet(record) for record in records}
     first = near_duplicates(records)
-    stories = []
-    for number, members in enumerate(group(records, first=first), 1):
-        articles = [records[i] for i in members]
-        copies = republished(members, records, first)
-        distinct = [a for a in articles if a.id in copies]
-        groups = alignment.align(alignment.story_figures(distinct), copies)
-        shown = [g for g in groups if alignment.informative(g)]
-        titles = {a.id: a.title for a in distinct}
-        dissent = {
-            f.article for g in groups for f in alignment.dissenting(g) if f.sentence == titles[f.article]
-        }
-        candidates = rank(distinct, dissent)
-        sentences = [
-            {"text": text, "article": article, "disputed": disputed(text, article, groups)}
-            for text, article in choose_sentences(candidates, words, groups)
-        ]
-        stories.append(
-            Story(
-                story_id=f"story-{number:03d}",
-                title=articles[0].title,
-                headline=candidates.headline,
-                articles=[a.id for a in articles],
-                sources=list(dict.fromkeys(outlets[a.id] for a in articles)),
-                summary_it=" ".join(s["text"] for s in sentences),
-                sentences=sentences,
-                figures=[alignment.to_dict(g, copies) for g in shown],
-                timeline=timeline(articles, shown, outlets, copies),
-                warnings=article_warnings(articles),
-                copies=copies,
-            )
-        )
-    return stories
+    return [
+        build_story(f"story-{number:03d}", [records[i] for i in members], words, [first[i] for i in members])
+        for number, members in enumerate(group(records, first=first), 1)
+    ]
 
 
-def republished(members: list[int], records: list[Record], first: list[int]) -> dict[str, list[str]]:
+def build_story(story_id: str, articles: list[Record], words: int, texts: list | None = None) -> Story:
+    """One story of ``articles``: ``texts[k]`` names the text article k publishes (the same for
+    near-duplicate copies; default: each its own), so that copies of a day are aligned once."""
+    outlets = {record.id: outlet(record) for record in articles}
+    copies = republished(articles, list(range(len(articles))) if texts is None else texts)
+    distinct = [a for a in articles if a.id in copies]
+    groups = alignment.align(alignment.story_figures(distinct), copies)
+    shown = [g for g in groups if alignment.informative(g)]
+    titles = {a.id: a.title for a in distinct}
+    dissent = {f.article for g in groups for f in alignment.dissenting(g) if f.sentence == titles[f.article]}
+    candidates = rank(distinct, dissent)
+    sentences = [
+        {"text": text, "article": article, "disputed": disputed(text, article, groups)}
+        for text, article in choose_sentences(candidates, words, groups)
+    ]
+    return Story(
+        story_id=story_id,
+        title=articles[0].title,
+        headline=candidates.headline,
+        articles=[a.id for a in articles],
+        sources=list(dict.fromkeys(outlets[a.id] for a in articles)),
+        summary_it=" ".join(s["text"] for s in sentences),
+        sentences=sentences,
+        figures=[alignment.to_dict(g, copies) for g in shown],
+        timeline=timeline(articles, shown, outlets, copies),
+        warnings=article_warnings(articles),
+        copies=copies,
+    )
+
+
+def republished(articles: list[Record], texts: list) -> dict[str, list[str]]:
     """The story's articles that stand for the copies of one text published on one day, with the ids
     of those copies: a figure's alignment across mentions grew with the square of its copies (2,000
     copies of one agency text did not finish in 5 minutes), and copies add no other source's view.
     A copy of another day stays an article of its own: its figures may be that day's."""
     standing: dict[tuple, str] = {}
     copies: dict[str, list[str]] = {}
-    for i in members:
-        record = records[i]
-        original = standing.setdefault((first[i], alignment.published(record)), record.id)
+    for record, text in zip(articles, texts, strict=True):
+        original = standing.setdefault((text, alignment.published(record)), record.id)
         copies.setdefault(original, []).append(record.id)
     return copies
 

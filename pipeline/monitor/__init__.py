@@ -1,5 +1,8 @@
-"""Monitor: `itnews watch`'s parts: the feeds to read (URLs, lists, OPML) and their entries, polite and
-guarded fetching over HTTP, an article page made a record, the SQLite store and its incremental stories.
+"""Monitoring (`itnews watch`): the feeds to read (URLs, lists, OPML) and their entries, polite and
+guarded fetching over HTTP, an article page made a record, and a SQLite store of articles and stories
+that grows pass after pass.
 
-May import the layers below: `itnews.digest`, `itnews.summarise`, `itnews.facts`, `itnews.ingest`,
-`itnews.core`."""
+Its layer is above digest, evaluate, bench and engines, below service and cli: it builds its stories
+with the digest (`itnews.digest`), and `serve --store` reads the store. May import `itnews.digest`,
+`itnews.summarise`, `itnews.facts`, `itnews.ingest`, `itnews.core`.
+"""

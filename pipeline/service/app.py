@@ -4,6 +4,7 @@
 POST /v1/summarise   one article or a list -> the records' summary view (as `summarise --json`)
 POST /v1/check       an article and its summaries -> the guard's checks.faithfulness (as `check`)
 POST /v1/digest      articles -> stories (as `digest --json`)
+GET  /v1/stories     ?since=24h: the stories of the store (`serve --store`) with news since then
 GET  /v1/models      presets, the models loaded and their provenance
 GET  /healthz /readyz /metrics, GET / (the page), GET /docs (Swagger UI, served from fastapi-offline)
 ```
@@ -56,6 +57,7 @@ class Settings:
     words: int = 70  # the digest's summary length (the summary options' --words)
     keys: dict[str, Key] | None = None
     cors_origins: list[str] = field(default_factory=list)
+    store: str | None = None  # the store `itnews watch` fills (`GET /v1/stories`)
 
 
 class ServiceError(Exception):
@@ -251,6 +253,28 @@ def create_app(
                 422, f"no article to digest ({failed[0]['error']})" if failed else "no article"
             )
         return {"stories": stories, "errors": failed}
+
+    @api.get(
+        "/v1/stories", tags=["v1"], responses={404: {"model": Error, "description": "No store"}, **ERRORS}
+    )
+    def stories(key: Caller, since: str = "24h") -> Any:
+        """The stories of the server's store (``serve --store``) with news since ``since`` (a
+        duration back from now: 24h, 3d, 90m; or an ISO 8601 date or time), the latest first: each a
+        story of ``digest --json`` with ``first_seen``/``last_seen`` (when the store got its first and
+        last articles) and ``closed``."""
+        from itnews.monitor.store import Store, cutoff
+
+        if settings.store is None:
+            raise ServiceError(404, "this server reads no store (itnews serve --store news.db)")
+        try:
+            when = cutoff(since)
+        except ValueError as err:
+            raise ServiceError(422, f"since: {err}") from None
+        try:
+            with Store(settings.store, create=False) as store:
+                return {"since": when, "stories": [stored.to_dict() for stored in store.stories(when)]}
+        except InputError as err:
+            raise ServiceError(503, f"{err.item}: {err.reason}") from None
 
     @api.get("/v1/models", tags=["v1"], responses={401: ERRORS[401], 429: ERRORS[429]})
     def models(key: Caller) -> Any:

@@ -1,4 +1,4 @@
-// The page at /: calls the server's own API (/v1/summarise, /v1/digest) and shows the answers.
+// The page at /: calls the server's own API (/v1/summarise, /v1/digest, /v1/stories) and shows the answers.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -29,13 +29,15 @@ function highlighted(summary, unsupported) {
   return html + escapeHtml(summary.slice(position));
 }
 
+// POST the body as JSON, or GET without one.
 async function call(path, body) {
   const headers = { "Content-Type": "application/json" };
   const key = $("api-key").value.trim();
   if (key) headers["X-API-Key"] = key;
   let response;
   try {
-    response = await fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
+    const request = body === undefined ? { headers } : { method: "POST", headers, body: JSON.stringify(body) };
+    response = await fetch(path, request);
   } catch (err) {
     throw new Error(`the server cannot be reached (${err.message})`);
   }
@@ -59,7 +61,7 @@ function setStatus(id, text, isError) {
 }
 
 function showTab(name) {
-  for (const view of ["article", "digest"]) {
+  for (const view of ["article", "digest", "store"]) {
     $(`${view}-view`).hidden = view !== name;
     $(`tab-${view}`).classList.toggle("active", view === name);
   }
@@ -128,8 +130,8 @@ $("digest-files").addEventListener("change", async () => {
   $("digest-file-names").textContent = files.digest.map((f) => f.name).join(", ");
 });
 
-function showStories(answer) {
-  const box = $("stories");
+// Stories of a digest (into #stories) or of the store (#stored-stories: with when the store saw them).
+function showStories(answer, box = $("stories")) {
   box.innerHTML = "";
   for (const story of answer.stories) {
     const section = document.createElement("section");
@@ -139,14 +141,16 @@ function showStories(answer) {
       d.others.map((o) => `${escapeHtml(o.text)} (${escapeHtml(o.articles.join(", "))})`).join("; ") + "</p>"));
     section.innerHTML =
       `<h2>${escapeHtml(story.headline || story.story_id)}</h2>` +
-      `<p class="sources">${story.articles.length} article(s): ${escapeHtml(story.sources.join(", "))}</p>` +
+      `<p class="sources">${story.articles.length} article(s): ${escapeHtml(story.sources.join(", "))}` +
+      (story.first_seen ? ` · seen ${escapeHtml(story.first_seen)} to ${escapeHtml(story.last_seen)}` +
+        `${story.closed ? " · closed" : ""} · ${escapeHtml(story.story_id)}` : "") + "</p>" +
       (story.summary_it ? `<p><strong>IT</strong> ${escapeHtml(story.summary_it)}</p>` : "") +
       (story.summary_en ? `<p><strong>EN</strong> ${escapeHtml(story.summary_en)}</p>` : "") +
       disputes.join("") +
       (story.warnings.length ? `<ul>${story.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")}</ul>` : "");
     box.append(section);
   }
-  for (const failed of answer.errors) {
+  for (const failed of answer.errors || []) {
     const line = document.createElement("p");
     line.className = "status error";
     line.textContent = failed.error;
@@ -174,5 +178,24 @@ $("digest-form").addEventListener("submit", async (event) => {
   }
 });
 
+// --- the store's stories ------------------------------------------------------------------
+
+$("store-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("load-stories").disabled = true;
+  setStatus("store-status", "reading the store…");
+  try {
+    const answer = await call(`/v1/stories?since=${encodeURIComponent($("since").value.trim())}`);
+    showStories(answer, $("stored-stories"));
+    setStatus("store-status", `${answer.stories.length} stories with news since ${answer.since}`);
+  } catch (err) {
+    $("stored-stories").innerHTML = "";
+    setStatus("store-status", err.message, true);
+  } finally {
+    $("load-stories").disabled = false;
+  }
+});
+
 $("tab-article").addEventListener("click", () => showTab("article"));
 $("tab-digest").addEventListener("click", () => showTab("digest"));
+$("tab-store").addEventListener("click", () => showTab("store"));
