@@ -2,9 +2,9 @@
 steps and a sink, and runs them (`itnews.core.runner`). The work itself is in the modules it calls.
 
 One module per command (or pair of commands): summarise.py (ingest, summarise), batch.py,
-evaluate.py (eval, check), digest.py, serve.py, bench.py, models.py. This module holds the app and what the
-commands share: options, the summary chain, running it. The top layer: it may import every folder,
-and none imports it.
+evaluate.py (eval, check), digest.py, watch.py, serve.py, bench.py, models.py. This module holds the
+app and what the commands share: options, the summary chain, running it. The top layer: it may import
+every folder, and none imports it.
 """
 
 from __future__ import annotations
@@ -201,5 +201,6 @@ def finish(summary, failed: bool) -> None:
 
 
 # The commands register themselves on `app` when imported, in this order in `itnews --help`.
-for command_module in ("summarise", "batch", "evaluate", "digest", "serve", "bench", "models", "version"):
+COMMANDS = ("summarise", "batch", "evaluate", "digest", "watch", "serve", "bench", "models", "version")
+for command_module in COMMANDS:
     importlib.import_module(f"itnews.cli.{command_module}")

@@ -24,7 +24,8 @@ def watch(
         ),
     ],
     store: Annotated[
-        str, typer.Option("--store", help="The SQLite story store to fill (made if missing).", show_default=False)
+        str,
+        typer.Option("--store", help="The SQLite story store to fill (made if missing).", show_default=False),
     ],
     once: Annotated[bool, typer.Option("--once", help="One pass, then exit (for cron).")] = False,
     every: Annotated[str, typer.Option("--every", help="Time between passes: 90s, 15m, 1h.")] = "15m",
@@ -45,7 +46,9 @@ def watch(
     ] = 10.0,
     allow_private: Annotated[
         bool,
-        typer.Option("--allow-private", help="Fetch from loopback and private addresses (refused by default)."),
+        typer.Option(
+            "--allow-private", help="Fetch from loopback and private addresses (refused by default)."
+        ),
     ] = False,
     *,
     options: SummaryOptions,

@@ -83,7 +83,7 @@ def regroup(
     affected = np.array(sorted(reached | {i for i, story in enumerate(story_of) if story in touched}))
     clusters = []
     for block in blocks(matrix, affected, THRESHOLD):
-        for cluster in cluster_block(matrix[block], THRESHOLD):
+        for cluster in cluster_block(matrix[block], THRESHOLD, [days[int(i)] for i in block]):
             clusters += date_runs([int(block[position]) for position in cluster], days)
     return clusters
 

@@ -86,6 +86,11 @@ MIGRATIONS = [
     -- closing reads the open stories only: last_day's index alone scanned every closed one
     CREATE INDEX stories_open ON stories(last_day) WHERE closed = 0;
     """,
+    # 3: the links feeds gave for stored articles (a tracking query, a mobile host), so that an item
+    # already stored under its canonical URL is not fetched again.
+    """
+    CREATE TABLE links (url TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id));
+    """,
 ]
 
 
@@ -207,13 +212,24 @@ class Store:
     # --- articles -----------------------------------------------------------------------------
 
     def known_url(self, url: str) -> bool:
-        """Whether the URL is a stored article's or a duplicate's: it need not be fetched again."""
+        """Whether the URL is a stored article's, a duplicate's or a feed's link to one: it need not be
+        fetched again."""
         return bool(
             self.db.execute(
-                "SELECT 1 FROM articles WHERE url = ? UNION ALL SELECT 1 FROM duplicates WHERE url = ?",
-                (url, url),
+                "SELECT 1 FROM articles WHERE url = ? UNION ALL SELECT 1 FROM duplicates WHERE url = ?"
+                " UNION ALL SELECT 1 FROM links WHERE url = ?",
+                (url, url, url),
             ).fetchone()
         )
+
+    def add_links(self, links: dict[str, str]) -> None:
+        """Feed links (``link -> canonical URL``) of articles stored or kept as duplicates."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO links SELECT ?, id FROM articles WHERE url = ?"
+                " UNION SELECT ?, article_id FROM duplicates WHERE url = ?",
+                [(link, url, link, url) for link, url in links.items() if link != url],
+            )
 
     def add_articles(self, records: list[Record]) -> list[Record]:
         """Store the cleaned articles (failed records are the caller's to report) whose canonical
@@ -519,15 +535,27 @@ def chunks(items: list) -> Iterator[list]:
         yield items[start : start + PARAMETERS]
 
 
+DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def duration(text: str) -> datetime.timedelta:
+    """A duration written as a number and a unit: 90s, 15m, 24h, 3d. Raises ValueError."""
+    import re
+
+    match = re.fullmatch(r"(\d+)\s*([smhd])", text.strip())
+    if not match or int(match[1]) == 0:
+        raise ValueError(f"{text!r} is not a duration such as 90s, 15m, 24h or 3d")
+    return datetime.timedelta(**{DURATION_UNITS[match[2]]: int(match[1])})
+
+
 def cutoff(since: str, at: datetime.datetime | None = None) -> str:
     """``--since``: a duration back from now ("24h", "3d", "90m") or an ISO 8601 date or time (UTC
     unless it says), as the ISO 8601 UTC time it stands for. Raises ValueError."""
-    import re
-
     at = at or datetime.datetime.now(datetime.UTC)
-    if match := re.fullmatch(r"(\d+)\s*([mhd])", since.strip()):
-        unit = {"m": "minutes", "h": "hours", "d": "days"}[match[2]]
-        return (at - datetime.timedelta(**{unit: int(match[1])})).isoformat(timespec="seconds")
+    try:
+        return (at - duration(since)).isoformat(timespec="seconds")
+    except ValueError:
+        pass
     try:
         when = datetime.datetime.fromisoformat(since.strip())
     except ValueError:

@@ -14,24 +14,18 @@ time and skips the items stored already: nothing lost, nothing twice.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from itnews.core.console import report, report_failed
+from itnews.core.console import report_failed
 from itnews.core.record import InputError, Record
 from itnews.monitor.articles import article_record
 from itnews.monitor.feeds import Entry, parse_feed
 from itnews.monitor.fetch import Fetcher
-from itnews.monitor.store import Store
+from itnews.monitor.store import FeedState, Store
 
 PAGE_WORKERS = 8  # pages fetched at once: of different hosts, as each host's turns allow one at a time
-
-
-@dataclass
-class FeedState:
-    title: str | None
-    etag: str | None
-    last_modified: str | None
 
 
 @dataclass
@@ -55,12 +49,14 @@ def failed_record(item: str, reason: str) -> Record:
 
 class FeedArticles:
     """The source of a pass: the new items of ``feeds`` as records, in feed order; a feed, item or
-    page that cannot be read is an error record. ``states`` collects each changed feed's validators,
-    saved by the pass once its articles are stored."""
+    page that cannot be read is an error record. ``states`` collects each feed's state (its
+    validators, or its error), saved by the pass once its articles are stored; ``links`` each
+    article's feed link, by record id."""
 
     def __init__(self, feeds: list[str], store_path: Path, fetcher: Fetcher):
         self.feeds, self.store_path, self.fetcher = feeds, store_path, fetcher
         self.states: dict[str, FeedState] = {}
+        self.links: dict[str, str] = {}
         self.unchanged = 0
 
     def __iter__(self):
@@ -73,17 +69,19 @@ class FeedArticles:
     def new_entries(self, store: Store):
         seen: set[str] = set()
         for url in self.feeds:
-            etag, last_modified = store.feed_state(url)
+            before = store.feed_state(url) or FeedState(url)
             try:
-                answer = self.fetcher.get(url, etag=etag, last_modified=last_modified)
+                answer = self.fetcher.get(url, etag=before.etag, last_modified=before.last_modified)
                 if answer.not_modified:
                     self.unchanged += 1
+                    self.states[url] = dataclasses.replace(before, last_error=None)
                     continue
                 feed = parse_feed(answer.content, url)
             except InputError as err:
+                self.states[url] = dataclasses.replace(before, last_error=err.reason)
                 yield failed_record(err.item, err.reason)
                 continue
-            self.states[url] = FeedState(feed.title, answer.etag, answer.last_modified)
+            self.states[url] = FeedState(url, feed.title, answer.etag, answer.last_modified)
             for error in feed.errors:
                 yield failed_record(error.item, error.reason)
             for entry in feed.entries:
@@ -95,9 +93,11 @@ class FeedArticles:
         if isinstance(entry, Record):
             return entry
         try:
-            return article_record(entry, self.fetcher.get(entry.url, html_only=True))
+            record = article_record(entry, self.fetcher.get(entry.url, html_only=True))
         except InputError as err:
             return failed_record(err.item, err.reason)
+        self.links[record.id] = entry.url
+        return record
 
 
 class StoreSink:
@@ -106,8 +106,8 @@ class StoreSink:
 
     done: frozenset[str] = frozenset()
 
-    def __init__(self, store: Store, result: PassResult):
-        self.store, self.result = store, result
+    def __init__(self, store: Store, result: PassResult, links: dict[str, str]):
+        self.store, self.result, self.links = store, result, links
 
     def write(self, records: list[Record]) -> None:
         for record in records:
@@ -115,7 +115,9 @@ class StoreSink:
                 report_failed(record)
                 self.store.add_error(record.source or record.id, record.error or "")
                 self.result.failed += 1
-        self.result.new += len(self.store.add_articles([r for r in records if r.ok]))
+        good = [record for record in records if record.ok]
+        self.result.new += len(self.store.add_articles(good))
+        self.store.add_links({self.links[r.id]: r.source for r in good if r.id in self.links})
 
     def close(self, finalise: bool = True) -> None:
         pass
@@ -130,13 +132,9 @@ def watch_pass(
     result = PassResult(feeds=len(feeds))
     source = FeedArticles(feeds, store_path, fetcher)
     with Store(store_path) as store:
-        run(source, chain, StoreSink(store, result), unique_ids=False)
-        for url, state in source.states.items():
-            store.set_feed_state(url, state.title, state.etag, state.last_modified)
+        run(source, chain, StoreSink(store, result, source.links), unique_ids=False)
+        for state in source.states.values():
+            store.set_feed_state(state)
         result.unchanged = source.unchanged
         result.stories = store.update_stories(window_days, words, chain[1:])
     return result
-
-
-def report_pass(result: PassResult) -> None:
-    report("watch", "pass", result.line())
