@@ -60,6 +60,7 @@ def watch(
     import time
     from pathlib import Path
 
+    from itnews.core.outputs import claim
     from itnews.core.record import InputError
     from itnews.monitor.feeds import feed_urls
     from itnews.monitor.fetch import Fetcher
@@ -72,6 +73,8 @@ def watch(
         raise typer.BadParameter(str(err), param_hint="--every") from None
     try:
         urls = feed_urls(feeds)
+        # One watch per store: a second one would fetch the same items and wait on the first's writes.
+        held = claim(Path(store), option="--store", own=None, what="a story store")
         Store(store).close()  # made, migrated or refused before any fetching
     except InputError as err:
         report("error", err.item, err.reason)
@@ -89,4 +92,5 @@ def watch(
                 time.sleep(interval)
             except KeyboardInterrupt:
                 raise typer.Exit(0) from None
+    held.release()
     raise typer.Exit(1 if failed else 0)

@@ -115,14 +115,15 @@ def opml_urls(raw: bytes, item: str) -> list[str]:
     return urls
 
 
-def parse_feed(content: bytes, url: str) -> Feed:
+def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Feed:
     """The entries of an RSS or Atom document fetched from ``url`` (relative links resolved against
-    it). A feed with small errors that still yields entries is read (feedparser's lenient parser);
-    one that yields nothing raises."""
+    it; ``content_type`` as the server sent it). A feed with small errors that still yields items
+    is read (feedparser's lenient parser); one that yields nothing raises."""
     import feedparser
 
+    headers = {"content-location": url, **({"content-type": content_type} if content_type else {})}
     # A stream, not the bytes: feedparser takes a str or bytes argument for a URL or a file name first.
-    parsed = feedparser.parse(io.BytesIO(content), response_headers={"content-location": url})
+    parsed = feedparser.parse(io.BytesIO(content), response_headers=headers)
     title = clean(parsed.feed.get("title"))
     outlet = title or urllib.parse.urlsplit(url).hostname
     entries, errors = [], []

@@ -76,7 +76,7 @@ class FeedArticles:
                     self.unchanged += 1
                     self.states[url] = dataclasses.replace(before, last_error=None)
                     continue
-                feed = parse_feed(answer.content, url)
+                feed = parse_feed(answer.content, url, answer.content_type)
             except InputError as err:
                 self.states[url] = dataclasses.replace(before, last_error=err.reason)
                 yield failed_record(err.item, err.reason)
