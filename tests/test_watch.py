@@ -93,6 +93,13 @@ def test_passes_build_stories_extend_them_under_their_ids_and_skip_unchanged_fee
         assert opened.count("articles") == len(first) + len(later)  # each once, though listed twice
     assert_consistent(store)
 
+    briefing = run_cli("digest", "--store", str(store), "--since", "24h", "--json")
+    assert briefing.returncode == 0, briefing.stderr
+    assert {json.loads(line)["story_id"] for line in briefing.stdout.splitlines()} == set(after)
+    # The run-wide notice (no summarisation model downloaded) that every article carries: once in all.
+    warnings = briefing.stderr.decode().splitlines()
+    assert len(warnings) == 1 and "extractive summariser" in warnings[0]
+
 
 def test_every_fault_is_one_line_and_an_error_row_and_the_pass_goes_on(tmp_path):
     store = tmp_path / "news.db"

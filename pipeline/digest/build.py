@@ -151,9 +151,14 @@ def summarise_stories(stories: list[Story], records: list[Record], steps: list) 
     from itnews.core.steps import apply
     from itnews.summarise.steps import Summarise
 
+    # Run-wide notices (no model downloaded, no translator) are said once per story: the copies that
+    # articles summarised by the same run carry (`itnews watch` stores them) are dropped.
+    run_wide = steps[0].notices if steps and isinstance(steps[0], Summarise) else []
+    for story in stories:
+        story.warnings = [w for w in story.warnings if not w.endswith(tuple(f": {n}" for n in run_wide))]
     notices: list[str] = []
     if steps and isinstance(steps[0], Summarise) and steps[0].model is None:
-        notices, steps = steps[0].notices, steps[1:]
+        notices, steps = run_wide, steps[1:]
     texts = {record.id: record.text for record in records}
     pseudo = [
         Record(
