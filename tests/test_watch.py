@@ -121,6 +121,41 @@ def test_every_fault_is_one_line_and_an_error_row_and_the_pass_goes_on(tmp_path)
     assert_consistent(store)
 
 
+def test_an_item_that_failed_is_tried_again_next_pass_though_its_feed_is_unchanged(tmp_path):
+    store = tmp_path / "news.db"
+    articles = labelled("s06")
+    down = sorted(articles)[0]
+    with FeedServer(listed=list(articles)) as site:
+        site.failing.add(down)
+        completed = watch(site, store, *OUTLET_FEEDS)
+        assert completed.returncode == 1 and f"{down}.html?utm_source=rss: HTTP 500" in completed.stderr
+        site.failing.clear()
+        completed = watch(site, store, *OUTLET_FEEDS)
+        assert completed.returncode == 0, completed.stderr
+    assert sorted(name for members in stored_stories(store).values() for name in members) == sorted(articles)
+
+
+def test_an_item_the_feed_changes_after_it_was_stored_is_one_warning_and_kept_as_stored(tmp_path):
+    store = tmp_path / "news.db"
+    articles = labelled("s07")
+    revised = sorted(articles)[0]
+    with FeedServer(listed=list(articles)) as site:
+        assert watch(site, store, *OUTLET_FEEDS).returncode == 0
+        with Store(store) as opened:
+            [[text]] = opened.db.execute("SELECT text FROM articles WHERE url LIKE ?", (f"%/{revised}.html",))
+        site.revise(revised, "Un titolo del tutto nuovo", "Un paragrafo aggiunto dopo.")
+        completed = watch(site, store, *OUTLET_FEEDS)
+        again = watch(site, store, *OUTLET_FEEDS)  # said once, not at every pass
+    warnings = [line for line in completed.stderr.splitlines() if line.startswith("warning: ")]
+    assert completed.returncode == 0 and len(warnings) == 1
+    assert f"/{revised}.html" in warnings[0] and "Un titolo del tutto nuovo" in warnings[0]
+    assert "warning: http" not in again.stderr
+    with Store(store) as opened:
+        assert opened.count("articles") == len(articles)
+        [[after]] = opened.db.execute("SELECT text FROM articles WHERE url LIKE ?", (f"%/{revised}.html",))
+        assert after == text and len(opened.errors()) == 1
+
+
 def test_a_killed_pass_resumes_without_losing_or_doubling_an_article(tmp_path):
     articles = labelled("s01", "s02", "s03", "s04", "s05", "s06")
     store = tmp_path / "news.db"

@@ -81,16 +81,20 @@ def watch(
         raise typer.Exit(1) from None
     chain = summary_chain(options, strict_lang)  # models load here
     failed = False
-    with Fetcher(delay=delay, timeout=timeout, allow_private=allow_private) as fetcher:
-        while True:
-            result = watch_pass(urls, Path(store), chain, fetcher, window, options.words, run_or_stop)
-            print(f"itnews watch: {result.line()}", file=sys.stderr, flush=True)
-            failed = result.failed > 0
-            if once:
-                break
-            try:
-                time.sleep(interval)
-            except KeyboardInterrupt:
-                raise typer.Exit(0) from None
-    held.release()
+    try:
+        with Fetcher(delay=delay, timeout=timeout, allow_private=allow_private) as fetcher:
+            while True:
+                result = watch_pass(urls, Path(store), chain, fetcher, window, options.words, run_or_stop)
+                print(f"itnews watch: {result.line()}", file=sys.stderr, flush=True)
+                failed = result.failed > 0
+                if result.interrupted:  # Ctrl-C: the articles stored so far are kept for the next run
+                    raise typer.Exit(130)
+                if once:
+                    break
+                try:
+                    time.sleep(interval)
+                except KeyboardInterrupt:
+                    raise typer.Exit(0) from None
+    finally:
+        held.release()
     raise typer.Exit(1 if failed else 0)

@@ -87,9 +87,12 @@ MIGRATIONS = [
     CREATE INDEX stories_open ON stories(last_day) WHERE closed = 0;
     """,
     # 3: the links feeds gave for stored articles (a tracking query, a mobile host), so that an item
-    # already stored under its canonical URL is not fetched again.
+    # already stored under its canonical URL is not fetched again; and the item's title, to tell when
+    # a feed changes an item it listed before.
     """
-    CREATE TABLE links (url TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id));
+    CREATE TABLE links (
+        url TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id), title TEXT
+    );
     """,
 ]
 
@@ -222,14 +225,24 @@ class Store:
             ).fetchone()
         )
 
-    def add_links(self, links: dict[str, str]) -> None:
-        """Feed links (``link -> canonical URL``) of articles stored or kept as duplicates."""
+    def add_links(self, links: list[tuple[str, str, str | None]]) -> None:
+        """Feed items (``(link, canonical URL, the item's title)``) of articles stored or kept as
+        duplicates."""
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO links SELECT ?, id FROM articles WHERE url = ?"
-                " UNION SELECT ?, article_id FROM duplicates WHERE url = ?",
-                [(link, url, link, url) for link, url in links.items() if link != url],
+                "INSERT OR IGNORE INTO links SELECT ?, id, ? FROM articles WHERE url = ?"
+                " UNION SELECT ?, article_id, ? FROM duplicates WHERE url = ?",
+                [(link, title, url, link, title, url) for link, url, title in links],
             )
+
+    def link_title(self, url: str) -> str | None:
+        """The title the feed gave the item at ``url`` when it was stored (None: not recorded)."""
+        row = self.db.execute("SELECT title FROM links WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
+    def set_link_title(self, url: str, title: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE links SET title = ? WHERE url = ?", (title, url))
 
     def add_articles(self, records: list[Record]) -> list[Record]:
         """Store the cleaned articles (failed records are the caller's to report) whose canonical

@@ -18,7 +18,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from itnews.core.console import report_failed
+from itnews.core.console import report, report_failed
 from itnews.core.record import InputError, Record
 from itnews.monitor.articles import article_record
 from itnews.monitor.feeds import Entry, parse_feed
@@ -35,6 +35,7 @@ class PassResult:
     new: int = 0  # articles stored
     failed: int = 0  # feeds, items and pages that could not be read
     stories: list[str] = field(default_factory=list)  # ids of the stories that changed
+    interrupted: bool = False  # Ctrl-C: the pass stopped after its current batch
 
     def line(self) -> str:
         return (
@@ -49,14 +50,15 @@ def failed_record(item: str, reason: str) -> Record:
 
 class FeedArticles:
     """The source of a pass: the new items of ``feeds`` as records, in feed order; a feed, item or
-    page that cannot be read is an error record. ``states`` collects each feed's state (its
-    validators, or its error), saved by the pass once its articles are stored; ``links`` each
-    article's feed link, by record id."""
+    page that cannot be read is an error record. Collected on the way, for the pass to save once its
+    articles are stored: each feed's state (`states`), each record's feed and item (`items`, by
+    record id), and the known items whose title changed since they were stored (`changed`)."""
 
     def __init__(self, feeds: list[str], store_path: Path, fetcher: Fetcher):
         self.feeds, self.store_path, self.fetcher = feeds, store_path, fetcher
         self.states: dict[str, FeedState] = {}
-        self.links: dict[str, str] = {}
+        self.items: dict[str, Entry] = {}
+        self.changed: list[Entry] = []
         self.unchanged = 0
 
     def __iter__(self):
@@ -85,9 +87,13 @@ class FeedArticles:
             for error in feed.errors:
                 yield failed_record(error.item, error.reason)
             for entry in feed.entries:
-                if entry.url not in seen and not store.known_url(entry.url):
-                    seen.add(entry.url)
+                if entry.url in seen:
+                    continue
+                seen.add(entry.url)
+                if not store.known_url(entry.url):
                     yield entry
+                elif entry.title and store.link_title(entry.url) not in (None, entry.title):
+                    self.changed.append(entry)
 
     def page_record(self, entry: Entry | Record) -> Record:
         if isinstance(entry, Record):
@@ -95,19 +101,21 @@ class FeedArticles:
         try:
             record = article_record(entry, self.fetcher.get(entry.url, html_only=True))
         except InputError as err:
-            return failed_record(err.item, err.reason)
-        self.links[record.id] = entry.url
+            record = failed_record(err.item, err.reason)
+        self.items[record.id] = entry
         return record
 
 
 class StoreSink:
     """The sink of a pass: each good record stored (once: the store drops a republished one), each
-    bad one reported on one line and kept as an error row."""
+    bad one reported on one line and kept as an error row; ``incomplete`` collects the feeds with
+    an item that failed."""
 
     done: frozenset[str] = frozenset()
 
-    def __init__(self, store: Store, result: PassResult, links: dict[str, str]):
-        self.store, self.result, self.links = store, result, links
+    def __init__(self, store: Store, result: PassResult, items: dict[str, Entry]):
+        self.store, self.result, self.items = store, result, items
+        self.incomplete: set[str] = set()
 
     def write(self, records: list[Record]) -> None:
         for record in records:
@@ -115,9 +123,13 @@ class StoreSink:
                 report_failed(record)
                 self.store.add_error(record.source or record.id, record.error or "")
                 self.result.failed += 1
+                if record.id in self.items:
+                    self.incomplete.add(self.items[record.id].feed)
         good = [record for record in records if record.ok]
         self.result.new += len(self.store.add_articles(good))
-        self.store.add_links({self.links[r.id]: r.source for r in good if r.id in self.links})
+        self.store.add_links(
+            [(self.items[r.id].url, r.source, self.items[r.id].title) for r in good if r.id in self.items]
+        )
 
     def close(self, finalise: bool = True) -> None:
         pass
@@ -128,12 +140,25 @@ def watch_pass(
 ) -> PassResult:
     """One pass over ``feeds`` into the store at ``store_path``: ``chain`` (clean, then the summary
     steps) on each new article, its summary steps on each story that changed (as `digest` runs
-    them); ``run`` is the runner (`itnews.core.runner.run`, or the CLI's wrapper of it)."""
+    them); ``run`` is the runner (`itnews.core.runner.run`, or the CLI's wrapper of it).
+
+    A feed's validators (ETag, Last-Modified) are saved only when every item it listed is stored:
+    a feed with an item that failed (a page down for now) is read in full again next pass, which
+    tries that item again; an interrupted pass saves none."""
     result = PassResult(feeds=len(feeds))
     source = FeedArticles(feeds, store_path, fetcher)
     with Store(store_path) as store:
-        run(source, chain, StoreSink(store, result, source.links), unique_ids=False)
-        for state in source.states.values():
+        sink = StoreSink(store, result, source.items)
+        summary = run(source, chain, sink, unique_ids=False)
+        result.interrupted = summary.interrupted
+        for entry in source.changed:
+            reason = f"the feed changed this item after it was stored (now: {entry.title!r}); kept as stored"
+            report("warning", entry.url, reason)
+            store.add_error(entry.url, reason)
+            store.set_link_title(entry.url, entry.title)
+        for state in [] if summary.interrupted else source.states.values():
+            if state.url in sink.incomplete:
+                state = dataclasses.replace(state, etag=None, last_modified=None, last_error="an item failed")
             store.set_feed_state(state)
         result.unchanged = source.unchanged
         result.stories = store.update_stories(window_days, words, chain[1:])
