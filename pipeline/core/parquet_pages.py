@@ -4,15 +4,15 @@ A row group whose pages are all under the limit is read by pyarrow, 256 rows at 
 page (25 KB of zstd can hold 500 MB) pyarrow would decompress and decode whole, and with it every
 value of its page or dictionary. So the columns with such a page are read here instead, value by
 value, from the page headers (Thrift) and the PLAIN and dictionary encodings, the page decompressed
-as a stream: a value over the limit is read past, never held, and its row comes as the reason (an
-error record); the other rows of the row group, in the same page or dictionary included, come
-through, their other columns read by pyarrow. Written by hand because no library decodes a page
-value by value (pyarrow and fastparquet both decompress and decode a page whole).
+as a stream (gzip, brotli and zstd by pyarrow; Snappy and LZ4 blocks by `block_codecs`): a value
+over the limit is read past, never held, and its row comes as the reason (an error record); the
+other rows of the row group, in the same page or dictionary included, come through, their other
+columns read by pyarrow. Written by hand because no library decodes a page value by value (pyarrow
+and fastparquet both decompress and decode a page whole).
 
-What cannot be read in part: a page over the limit compressed with Snappy or LZ4 (block formats,
-not streams), a page over the limit of a column that is not flat text or bytes, or a page of another
-encoding (DELTA_*) in such a column. Their values come as reasons, so the rows are error records
-and the others go on.
+What cannot be read in part: a page over the limit with the legacy LZ4 codec (Hadoop's), a page over
+the limit of a column that is not flat text or bytes, or a page of another encoding (DELTA_*) in
+such a column. Their values come as reasons, so the rows are error records and the others go on.
 """
 
 from __future__ import annotations
@@ -23,12 +23,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from itnews.core.block_codecs import lz4_stream, snappy_stream
+
 DATA_PAGE, DICTIONARY_PAGE, DATA_PAGE_V2 = 0, 2, 3  # PageHeader.type
 PLAIN, PLAIN_DICTIONARY, RLE_DICTIONARY = 0, 2, 8  # Encoding
-# Codecs as pyarrow names them: those whose pages can be decompressed as a stream, and the others
-# that can be decompressed whole (a page under the limit).
+# Codecs as pyarrow names them: those whose pages pyarrow decompresses as a stream, the block formats
+# decompressed as streams here, and all that can be decompressed whole (a page under the limit).
 STREAMED = {"GZIP": "gzip", "BROTLI": "brotli", "ZSTD": "zstd"}
-WHOLE = {**STREAMED, "SNAPPY": "snappy", "LZ4_RAW": "lz4_raw"}
+BLOCKS = {"SNAPPY": snappy_stream, "LZ4": lz4_stream}  # "LZ4": Parquet's LZ4_RAW, as pyarrow names it
+WHOLE = {**STREAMED, "SNAPPY": "snappy", "LZ4": "lz4_raw"}
 TEXT_TYPES = {"STRING", "JSON", "ENUM"}
 OTHER_ENCODINGS = {
     5: "DELTA_BINARY_PACKED",
@@ -162,6 +165,8 @@ def page_body(raw, stored: int, size: int, codec: str, limit: int):
         return io.BytesIO(pa.Codec(WHOLE[codec]).decompress(raw.read(stored), size, asbytes=True))
     if codec in STREAMED:
         return pa.CompressedInputStream(window, STREAMED[codec])
+    if codec in BLOCKS:
+        return BLOCKS[codec](window, size)
     return Unread(
         f"in a {codec} page of {mb(size)} MB with a cell over {mb(limit)} MB, which cannot be read in part"
     )
