@@ -82,7 +82,7 @@ class History:
 def read(raw, size: int) -> bytes:
     data = raw.read(size)
     if len(data) != size:
-        raise ValueError("a compressed block cut short")
+        raise ValueError("data cut short")
     return data
 
 
@@ -137,6 +137,7 @@ def lz4_length(raw, nibble: int) -> int:
 
 
 def varint(raw) -> int:
+    """An unsigned LEB128 integer (Snappy's preamble, Thrift's compact integers)."""
     value = shift = 0
     while True:
         byte = read(raw, 1)[0]

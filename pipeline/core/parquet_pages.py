@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from itnews.core.block_codecs import lz4_stream, snappy_stream
+from itnews.core.block_codecs import lz4_stream, snappy_stream, varint
 
 DATA_PAGE, DICTIONARY_PAGE, DATA_PAGE_V2 = 0, 2, 3  # PageHeader.type
 PLAIN, PLAIN_DICTIONARY, RLE_DICTIONARY = 0, 2, 8  # Encoding
@@ -342,16 +342,6 @@ def thrift_skip_element(raw, kind: int) -> None:
         raw.read(1)
     else:
         thrift_skip(raw, kind)
-
-
-def varint(raw) -> int:
-    value, shift = 0, 0
-    while True:
-        byte = read_exactly(raw, 1)[0]
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value
-        shift += 7
 
 
 def zigzag(value: int) -> int:
