@@ -5,6 +5,7 @@ tiny seq2seq model and translator), every error status, API keys and their limit
 with requests in flight."""
 
 import asyncio
+import concurrent.futures
 import hashlib
 import json
 import signal
@@ -163,12 +164,28 @@ def test_bad_json_body_size_and_unknown_paths(extractive):
 
 
 def test_a_full_queue_is_503_with_retry_after_and_a_slow_answer_504(tmp_path):
-    server = Server("--queue", "1", "--timeout", "0.001", "--max-wait-ms", "200", log=tmp_path / "log")
+    from tests.tiny_models import build_tiny_model
+
+    bart = build_tiny_model("bart", tmp_path / "bart")
+    # With a model, a batch waits --max-wait-ms for more articles: the first request holds the queue's
+    # one place for 1.5 s, longer than its --timeout.
+    server = Server(
+        "--model", str(bart), "--lang", "it", "--queue", "1", "--max-wait-ms", "1500", "--timeout", "0.7",
+        log=tmp_path / "log",
+    )  # fmt: skip
     try:
-        full = httpx.post(f"{server.url}/v1/summarise", json=[{"text": TEXT}, {"text": TEXT}])
-        assert_one_line_error(full, 503)
-        assert full.headers["retry-after"] == "1"
-        assert_one_line_error(httpx.post(f"{server.url}/v1/summarise", json={"text": TEXT}), 504)
+        url = f"{server.url}/v1/summarise"
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            first = pool.submit(httpx.post, url, json={"text": TEXT}, timeout=30)
+            time.sleep(0.3)
+            full = httpx.post(url, json={"text": TEXT})
+            assert_one_line_error(full, 503)
+            assert full.headers["retry-after"] == "1"
+            assert_one_line_error(first.result(), 504)
+        # More articles than the queue ever holds: no use retrying, so 422, not 503.
+        never = httpx.post(url, json=[{"text": TEXT}, {"text": TEXT}])
+        assert_one_line_error(never, 422)
+        assert "2 articles, over the 1 this server queues at once" in never.json()["error"]
     finally:
         assert server.stop() == 0
 

@@ -214,6 +214,10 @@ def create_app(
         articles = body if isinstance(body, list) else [body]
         if not articles:
             raise ServiceError(422, "body: the list of articles is empty")
+        if len(articles) > settings.queue:  # it could never be queued: no point retrying it
+            raise ServiceError(
+                422, f"body: {len(articles)} articles, over the {settings.queue} this server queues at once"
+            )
         access.check_chars(key, sum(article.chars for article in articles))
         records = await prepared_off_loop(articles)
         done = await timed(batcher.submit(records))

@@ -134,7 +134,8 @@ class Batcher:
         self.check_ready()
         with self.lock:
             if self.waiting + len(records) > self.queue_limit:
-                raise QueueFull(f"the queue is full ({self.waiting} articles waiting)")
+                articles = f"{self.waiting} article{'s' * (self.waiting != 1)}"
+                raise QueueFull(f"the queue is full ({articles} waiting)")
             self.waiting += len(records)
             waiting = self.waiting
         loop = asyncio.get_running_loop()
