@@ -130,17 +130,26 @@ def tfidf(records: list[Record], copies: list[int] | None = None):
     """L2-normalised rows of sublinear term frequency times an IDF over the input and the background;
     a record standing for ``copies[i]`` articles (default 1) counts as that many in the IDF."""
     import numpy as np
-    from scipy.sparse import diags
     from sklearn.feature_extraction.text import CountVectorizer
-    from sklearn.preprocessing import normalize
 
     vectorizer = CountVectorizer(analyzer=features)
     counts = vectorizer.fit_transform(records).astype(np.float64)
     copies = np.ones(len(records)) if copies is None else np.asarray(copies, dtype=np.float64)
     rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
     in_input = np.bincount(counts.indices, weights=copies[rows], minlength=counts.shape[1])
-    shares = background_shares(vectorizer.get_feature_names_out())
-    articles = copies.sum()
+    return weighted(counts, vectorizer.get_feature_names_out(), in_input, copies.sum())
+
+
+def weighted(counts, tokens, in_input, articles: float):
+    """Token ``counts`` (a float CSR matrix, a column per token of ``tokens``; changed in place) as
+    L2-normalised rows of sublinear term frequency times the IDF over ``articles`` input articles, of
+    which ``in_input[j]`` hold token j, and the background. `tfidf` and the story store
+    (`itnews.monitor.incremental`, from stored counts) weigh with this one formula."""
+    import numpy as np
+    from scipy.sparse import diags
+    from sklearn.preprocessing import normalize
+
+    shares = background_shares(tokens)
     idf = np.log((1 + articles + BACKGROUND_ARTICLES) / (1 + in_input + BACKGROUND_ARTICLES * shares)) + 1
     counts.data = 1 + np.log(counts.data)
     return normalize(counts @ diags(idf))

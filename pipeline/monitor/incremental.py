@@ -35,34 +35,23 @@ def feature_counts(record: Record) -> dict[str, int]:
 
 
 def vectors(counts: list[dict[str, int]], frequency: dict[str, int], total: int):
-    """The digest's TF-IDF rows (`itnews.digest.stories.tfidf`, whose formula this repeats) from
+    """The digest's TF-IDF rows (`itnews.digest.stories.weighted`, the formula `tfidf` uses) from
     stored counts, with ``frequency[token]`` articles of ``total`` holding each token: the digest's
-    function counts the tokens of the records it is given, which would mean re-extracting every
+    `tfidf` counts the tokens of the records it is given, which would mean re-extracting every
     stored article and an IDF over the candidates only (tests check both give the same rows)."""
     import numpy as np
-    from scipy.sparse import csr_matrix, diags
-    from sklearn.preprocessing import normalize
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction import DictVectorizer
 
-    from itnews.digest.stories import BACKGROUND_ARTICLES, background_shares
+    from itnews.digest.stories import weighted
 
-    vocabulary = sorted({token for row in counts for token in row})
-    column = {token: i for i, token in enumerate(vocabulary)}
-    indptr, indices, data = [0], [], []
-    for row in counts:
-        indices += [column[token] for token in row]
-        data += list(row.values())
-        indptr.append(len(indices))
-    matrix = csr_matrix(
-        (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr)),
-        shape=(len(counts), max(1, len(vocabulary))),  # no feature at all: zero rows, each its own story
-    )
-    if not vocabulary:
-        return matrix
+    if not any(counts):
+        return csr_matrix((len(counts), 1))  # no feature at all: zero rows, each its own story
+    vectorizer = DictVectorizer(dtype=np.float64)
+    matrix = vectorizer.fit_transform(counts)
+    vocabulary = vectorizer.get_feature_names_out()
     in_input = np.array([frequency.get(token, 1) for token in vocabulary], dtype=np.float64)
-    shares = background_shares(vocabulary)
-    idf = np.log((1 + total + BACKGROUND_ARTICLES) / (1 + in_input + BACKGROUND_ARTICLES * shares)) + 1
-    matrix.data = 1 + np.log(matrix.data)
-    return normalize(matrix @ diags(idf))
+    return weighted(matrix, vocabulary, in_input, total)
 
 
 def regroup(
