@@ -23,17 +23,17 @@ class BlockStream(io.RawIOBase):
     """A decompressed block as a readable stream: the pieces ``decode`` yields, in order."""
 
     def __init__(self, pieces: Iterator[bytes]):
-        self.pieces, self.pending = pieces, b""
+        self.pieces, self.pending = pieces, memoryview(b"")
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
         while not self.pending:
-            self.pending = next(self.pieces, None)
-            if self.pending is None:
-                self.pending = b""
+            piece = next(self.pieces, None)
+            if piece is None:
                 return 0
+            self.pending = memoryview(piece)  # a view: a 1 MB piece is not copied at each read
         size = min(len(buffer), len(self.pending))
         buffer[:size] = self.pending[:size]
         self.pending = self.pending[size:]
