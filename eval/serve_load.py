@@ -168,6 +168,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def extractive_server(queue: str, *options: str, log: Path | None = None) -> tuple[subprocess.Popen, int]:
+    """`itnews serve --method extractive --queue QUEUE OPTIONS` on a free port, once ready."""
+    port = free_port()
+    command = [sys.executable, "-m", "itnews.cli", "serve", "--method", "extractive", "--port", str(port),
+               "--queue", queue, *options]  # fmt: skip
+    return start(command, port, log), port
+
+
 def start(command: list[str], port: int, log: Path | None = None) -> subprocess.Popen:
     """The server, once ready; with ``log`` (its stderr), once it says it serves: a Ray Serve app
     answers /readyz from its first replica ready, and says it serves once all are."""
@@ -342,10 +350,7 @@ def main() -> None:
         report(results, {"part": "extractive", "path": "batch", **batch})
         capacity = batch["articles_per_s"]
     if "extractive" in parts:
-        port = free_port()
-        serve = [sys.executable, "-m", "itnews.cli", "serve", "--method", "extractive", "--port", str(port),
-                 "--queue", "1024"]  # fmt: skip
-        process = start(serve, port)
+        process, port = extractive_server("1024")
         try:
             for clients in (1, 16, 64):
                 measured = asyncio.run(closed_loop(port, clients, args.extractive_articles))
@@ -357,20 +362,14 @@ def main() -> None:
     if "ray" in parts:
         engines = {"serve": [], "serve --engine ray --replicas 2": ["--engine", "ray", "--replicas", "2"]}
         for path, engine in engines.items():
-            port = free_port()
-            serve = [sys.executable, "-m", "itnews.cli", "serve", "--method", "extractive",
-                     "--port", str(port), "--queue", "1024", *engine]  # fmt: skip
-            process = start(serve, port, Path(tempfile.mkdtemp()) / "serve.log")
+            process, port = extractive_server("1024", *engine, log=Path(tempfile.mkdtemp()) / "serve.log")
             try:
                 measured = asyncio.run(closed_loop(port, 16, args.extractive_articles))
             finally:
                 stop(process)
             report(results, {"part": "ray", "path": path, **measured})
     if "overload" in parts:
-        port = free_port()
-        serve = [sys.executable, "-m", "itnews.cli", "serve", "--method", "extractive", "--port", str(port),
-                 "--queue", "32"]  # fmt: skip
-        process = start(serve, port)
+        process, port = extractive_server("32")
         try:
             measured = asyncio.run(open_loop(port, 2 * capacity, args.overload_seconds, process.pid))
         finally:
